@@ -1,0 +1,60 @@
+# khuyencong — run `make help` for the targets.
+# Every target that needs Python first builds .venv (once, or again when requirements.lock or
+# pyproject.toml change): pinned packages, the package in editable mode, and a Jupyter kernel
+# registered inside the venv (--sys-prefix), so nothing touches your home directory.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := khuyencong
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test test-fast report published clean-data notebooks lab validate lock distclean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo ">> building $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (khuyencong)"
+	@touch $@
+
+venv: $(STAMP) ## Create or update the virtual environment (.venv) and its Jupyter kernel
+
+test: $(STAMP) ## Run the whole test suite: unit tests + every notebook re-checked by nbval
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Unit tests only (no notebooks)
+	$(BIN)/python -m pytest tests -n 2 $(PYTEST_ARGS)
+
+report: $(STAMP) ## Build processed data and regenerate every report under reports/
+	$(BIN)/khuyencong report
+
+published: $(STAMP) ## Parse the published figures into data/processed/
+	$(BIN)/khuyencong published
+
+clean-data: $(STAMP) ## Validate and clean the raw datasets (demo set by default) into data/processed/
+	$(BIN)/khuyencong clean
+
+validate: $(STAMP) ## Check raw files: make validate FILES="data/raw/my_register.xlsx ..."
+	$(BIN)/khuyencong validate $(FILES)
+
+notebooks: $(STAMP) ## Re-execute the notebooks in place and store their outputs (after code changes)
+	$(BIN)/khuyencong notebooks
+
+lab: $(STAMP) ## Open JupyterLab on the project kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lock: ## Re-resolve requirements.lock from pyproject.toml (needs the package registry)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check ".[test]"
+	.lock-venv/bin/python -m pip freeze --exclude khuyencong > requirements.lock
+	rm -rf .lock-venv
+
+distclean: ## Remove .venv and generated outputs (data/processed, reports)
+	rm -rf $(VENV) data/processed/* reports/*
