@@ -247,3 +247,68 @@ def categories() -> tuple[Category, ...]:
             Category(r["code"], r["name_vi"], r["name_en"], r["legal_basis"], int(r["since"]), r["output_column"])
             for r in csv.DictReader(fh)
         )
+
+
+_KIND_LABELS = {
+    "int": ("số nguyên", "whole number"),
+    "float": ("số", "number"),
+    "money": ("tiền, triệu đồng", "money, million VND"),
+    "str": ("văn bản", "text"),
+    "province": ("tên tỉnh", "province name"),
+    "category": ("mã hoặc tên nội dung", "category code or name"),
+    "choice": ("một giá trị trong danh sách", "one value from the list"),
+}
+
+
+def _allowed(col: Column) -> str:
+    if col.kind == "category":
+        return ", ".join(f"`{c.code}`" for c in categories())
+    if col.choices:
+        return ", ".join(f"`{code}` ({vi} / {en})" for code, vi, en in col.choices)
+    return ""
+
+
+def columns_markdown(dataset: Dataset) -> str:
+    """The column table of one dataset, bilingual, as printed in data/raw/README.md."""
+    lines = [
+        f"### {dataset.title_vi} / {dataset.title_en} (`{dataset.name}`)",
+        "",
+        "| cột / column | tiêu đề / header (vi) | header (en) | kiểu / type | bắt buộc / required | mô tả / description | giá trị / allowed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for col in dataset.columns:
+        kind_vi, kind_en = _KIND_LABELS[col.kind]
+        required = "có / yes" if col.required else "không / no"
+        lines.append(
+            f"| `{col.name}` | {col.vi} | {col.en} | {kind_vi} / {kind_en} | {required} "
+            f"| {col.description_vi} / {col.description_en} | {_allowed(col)} |"
+        )
+    if dataset.key:
+        lines += ["", f"Khoá / key: {', '.join(f'`{k}`' for k in dataset.key)} (không trùng lặp / must be unique)."]
+    return "\n".join(lines)
+
+
+def all_columns_markdown() -> str:
+    return "\n\n".join(columns_markdown(d) for d in DATASETS.values())
+
+
+README_START, README_END = "<!-- columns:start -->", "<!-- columns:end -->"
+
+
+def refresh_readme(path=None) -> bool:
+    """Rewrite the generated column tables in data/raw/README.md; return True when it changed."""
+    from .files import atomic_write_text
+    from .paths import raw_dir
+
+    path = path or raw_dir() / "README.md"
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    new = f"{head}{README_START}\n{all_columns_markdown()}\n{README_END}{tail}"
+    if new != text:
+        atomic_write_text(path, new)
+    return new != text
+
+
+if __name__ == "__main__":
+    print("data/raw/README.md", "updated" if refresh_readme() else "already current")
