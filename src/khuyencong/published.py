@@ -273,3 +273,71 @@ def derived_figures(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame([_derive(df, spec) for spec in DERIVED], columns=list(DERIVED_COLUMNS))
     out["value"] = out["value"].astype("float64")
     return out
+
+
+# --- views for notebooks and reports ----------------------------------------------------------
+
+
+def read_processed(processed_dir: Path | str | None = None) -> pd.DataFrame:
+    """The processed published figures (``make published`` writes them)."""
+    path = Path(processed_dir or paths.processed_dir()) / f"{OUTPUT_STEM}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{paths.relative_to_root(path)} is missing: run `make published` first")
+    return pd.read_parquet(path)
+
+
+def for_selection(df: pd.DataFrame, selection) -> pd.DataFrame:
+    """Figures of the selected province (on its boundaries) whose period overlaps the selected years.
+
+    Region-wide figures are kept only when every province is selected.
+    """
+    overlaps = (df["period_end"] >= selection.start_year) & (df["period_start"] <= selection.end_year)
+    df = df.loc[overlaps]
+    if selection.province is None:
+        return df
+    codes = df["province_code"].astype("string")
+    if selection.boundaries == "2025":
+        codes = codes.map(lambda c: provinces.get(c).new_code if isinstance(c, str) and c else pd.NA)
+    return df.loc[codes == selection.province.code]
+
+
+def _period(start: int, end: int) -> str:
+    return str(start) if start == end else f"{start}–{end}"
+
+
+def _source(row: pd.Series) -> str:
+    parts = [row["outlet"], row["published"], row["source_file"]]
+    return ", ".join(p for p in parts if p)
+
+
+def display_figures(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Printed figures as a readable table in ``lang``, each with its source."""
+    from . import i18n
+
+    label = "indicator_vi" if lang == "vi" else "indicator_en"
+    return pd.DataFrame({
+        i18n.t("col.area", lang): df["area"],
+        i18n.t("col.period", lang): [_period(a, b) for a, b in zip(df["period_start"], df["period_end"])],
+        i18n.t("col.indicator", lang): df[label],
+        i18n.t("col.figure", lang): df["figure"],
+        i18n.t("col.source", lang): df.apply(_source, axis=1),
+    }).reset_index(drop=True)
+
+
+def display_derived(derived: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Derived figures formatted in ``lang`` with their formula and inputs."""
+    from . import i18n
+
+    def value(row):
+        prefix = "≈ " if row["qualifier"] != "exact" else ""
+        return prefix + i18n.fmt_number(round(row["value"], 2), lang)
+
+    return pd.DataFrame({
+        i18n.t("col.area", lang): derived["area"],
+        i18n.t("col.period", lang): [_period(a, b) for a, b in zip(derived["period_start"], derived["period_end"])],
+        i18n.t("col.indicator", lang): [i18n.t(f"derived.{k}", lang) for k in derived["indicator"]],
+        i18n.t("col.value", lang): derived.apply(value, axis=1),
+        i18n.t("col.unit", lang): derived["unit"],
+        i18n.t("col.formula", lang): derived["formula"],
+        i18n.t("col.inputs", lang): derived["inputs"].str.replace(";", ", "),
+    }).reset_index(drop=True)
