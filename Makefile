@@ -11,7 +11,7 @@ KERNEL := khuyencong
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast report published clean-data notebooks lab validate lock distclean
+.PHONY: help venv test test-fast report data published clean-data notebooks lab validate lock distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,8 +26,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## Create or update the virtual environment (.venv) and its Jupyter kernel
 
-test: $(STAMP) ## Run the whole test suite: unit tests + every notebook re-checked by nbval
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg -n 2 $(PYTEST_ARGS)
+test: data ## Run the whole test suite: unit tests + every notebook re-checked by nbval
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg \
+		-n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks)
 	$(BIN)/python -m pytest tests -n 2 $(PYTEST_ARGS)
@@ -35,11 +36,13 @@ test-fast: $(STAMP) ## Unit tests only (no notebooks)
 report: $(STAMP) ## Build processed data and regenerate every report under reports/
 	$(BIN)/khuyencong report
 
+data: published clean-data ## Build data/processed/ from data/raw/ (what the notebooks read)
+
 published: $(STAMP) ## Parse the published figures into data/processed/
 	$(BIN)/khuyencong published
 
 clean-data: $(STAMP) ## Validate and clean the raw datasets (demo set by default) into data/processed/
-	$(BIN)/khuyencong clean
+	$(BIN)/khuyencong clean > /dev/null
 
 validate: $(STAMP) ## Check raw files: make validate FILES="data/raw/my_register.xlsx ..."
 	$(BIN)/khuyencong validate $(FILES)

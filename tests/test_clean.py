@@ -134,3 +134,40 @@ def test_schemas_and_dictionary_agree_with_datasets():
     money = dd[dd["column"].isin(["state_support", "output_value", "grdp"])]
     assert set(money["unit"]) == {"million VND"}
     assert dd["description_vi"].str.len().gt(0).all() and dd["description_en"].str.len().gt(0).all()
+
+
+@pytest.mark.shared
+def test_gso_pxweb_exports_clean_into_province_stats(tmp_path):
+    from khuyencong import paths
+
+    shared = paths.shared_dir()
+    if shared is None:
+        pytest.skip("../shared is absent (GSO files live there)")
+    gso = shared / "data" / "gso"
+    files = [gso / "Index of Industrial production by province.csv", gso / "Average population by province.csv"]
+    summary = clean_all({"province_stats": files}, out_dir=tmp_path)
+    acc = summary.accounting
+    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"]).all()
+    assert summary.rejected_by_reason["province_stats"]["aggregate row"] > 0  # WHOLE COUNTRY and regions
+    table = pd.read_parquet(tmp_path / "province_stats.parquet")
+    assert table.loc[table["year"] >= 2008, "province_code"].nunique() == 63  # Hà Tây only before 2008
+    assert not table.duplicated(["province_code", "year"]).any()
+    hanoi_2015 = table[(table["province_code"] == "01") & (table["year"] == 2015)].iloc[0]
+    assert 100 < hanoi_2015["iip"] < 120 and 5000 < hanoi_2015["population"] < 10000
+    assert set(table["data_status"]) == {"REAL"}
+
+
+def test_one_province_never_overwrites_the_full_tables(tmp_path, monkeypatch):
+    monkeypatch.setenv("KHUYENCONG_ROOT", str(tmp_path))
+    summary = clean_all({"register": [_register(tmp_path)]}, province="Bắc Giang")
+    by_province = tmp_path / "data" / "processed" / "by_province" / "24"
+    assert (by_province / "register.parquet").exists()
+    assert not (tmp_path / "data" / "processed" / "register.parquet").exists()
+    assert summary.tables == {"register": 1}
+
+
+def test_examples_show_a_few_problems_of_each_kind(tmp_path):
+    summary = clean_all({"register": [_register(tmp_path)]}, out_dir=tmp_path / "out")
+    examples = summary.examples(per_check=1)
+    assert examples["check"].is_unique
+    assert set(examples["check"]) == {p.check for p in summary.problems}

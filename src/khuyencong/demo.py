@@ -372,8 +372,10 @@ def _survey_units(seed: int, params: DemoParams, register: pd.DataFrame, made_by
     return units
 
 
-def _survey(seed: int, params: DemoParams, units: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Yearly panel with establishment and year effects and the planted programme effect."""
+def _survey(seed: int, params: DemoParams, units: pd.DataFrame,
+            effects: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Yearly panel with establishment and year effects and the planted programme effect
+    (``effects=True`` adds each row's true effect on log productivity as ``true_effect``)."""
     rng = _rng(seed, 4)
     n = len(units)
     years = np.array(_years(params))
@@ -408,6 +410,8 @@ def _survey(seed: int, params: DemoParams, units: pd.DataFrame) -> tuple[pd.Data
         "project_id": units.project_id.to_numpy()[idx], "province": units.province.to_numpy()[idx],
         "year": yr, "output_value": output, "workers": workers, "revenue": revenue,
         "wages": np.round(workers * wage, 1)})
+    if effects:
+        panel["true_effect"] = tau[idx] * weight
     truth = _survey_truth(params, units, tau, idx, event, weight, treated)
     return panel, truth
 
@@ -1144,6 +1148,82 @@ def _scale_survey(path: Path, rng, reg: pd.DataFrame, pnames, p_i, year) -> int:
         df.to_csv(buf, index=False, sep=";", decimal=",", float_format="%.1f")
         atomic_write_text(path, buf.getvalue())
     return len(df)
+
+
+# ---------------------------------------------------------------- truth for analyses and simulations
+
+def load_truth(folder: Path | str | None = None) -> dict:
+    """The truth sidecar (``SYNTHETIC_truth.json``) of the demo set in ``folder`` (default data/raw/demo)."""
+    path = Path(folder or paths.demo_dir()) / TRUTH_NAME
+    if not path.exists():
+        raise FileNotFoundError(f"{paths.relative_to_root(path)} is missing: run `python -m khuyencong.demo`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def simulate_survey(seed: int = DEMO_SEED, params: DemoParams = DemoParams()) -> pd.DataFrame:
+    """The demo survey panel drawn with ``seed`` (canonical codes, no bad cells planted) plus
+    ``support_year`` and ``category`` of the first support (empty for comparison establishments)
+    and ``true_effect``, the planted effect of each row on log output per worker.
+
+    For Monte Carlo checks of the estimators; smaller ``params`` (projects_max, survey_supported,
+    survey_comparison) run faster. Same draws as :func:`generate` for the same seed and params.
+    """
+    pf = _province_frame(seed, params)
+    register, made = _register(seed, params, pf)
+    units = _survey_units(seed, params, register, made)
+    panel, _ = _survey(seed, params, units, effects=True)
+    return panel.merge(units[["establishment_id", "support_year", "category"]], on="establishment_id",
+                       how="left", validate="many_to_one")
+
+
+def _survey_doc(truth: dict) -> dict:
+    try:
+        return truth["truth"]["survey"]
+    except KeyError:
+        raise KeyError("not a demo truth sidecar: expected truth['truth']['survey'] (use load_truth())") from None
+
+
+def _binned(event_times, window: tuple[int, int]) -> np.ndarray:
+    e = pd.to_numeric(pd.Series(event_times)).dropna().to_numpy(dtype=float)
+    return np.clip(e, *window).astype(int)
+
+
+def true_event_path(truth: dict, event_times, window: tuple[int, int] = (-4, 4)) -> pd.DataFrame:
+    """True effect by event time implied for a sample whose treated rows have ``event_times``:
+    the sidecar's per-event-time means, end points of ``window`` binned with weights = row counts."""
+    per_event = {int(k): v for k, v in _survey_doc(truth)["att_by_event_time_sample"].items()}
+    raw = pd.to_numeric(pd.Series(event_times)).dropna().astype(int)
+    missing = sorted(set(raw) - set(per_event))
+    if missing:
+        raise ValueError(f"event times {missing} have no true effect in the sidecar; is it the same demo set?")
+    frame = pd.DataFrame({"bin": _binned(raw, window), "effect": raw.map(per_event).to_numpy()})
+    out = frame.groupby("bin").agg(true_effect=("effect", "mean"), n=("effect", "size"))
+    return out.rename_axis("event_time").reset_index()
+
+
+def true_att(truth: dict, event_times) -> float:
+    """True average effect over the treated rows at event time >= 0 among ``event_times``."""
+    e = pd.to_numeric(pd.Series(event_times)).dropna()
+    post = e[e >= 0]
+    if post.empty:
+        raise ValueError("no treated rows at event time >= 0")
+    path = true_event_path(truth, post, (0, int(post.max())))
+    return float((path["true_effect"] * path["n"]).sum() / path["n"].sum())
+
+
+def true_att_by_category(truth: dict, categories, event_times) -> pd.DataFrame:
+    """Implied true ATT per category of first support: the category's long-run sample mean effect
+    times the mean event-path multiplier of its treated rows at event time >= 0 (exact in expectation)."""
+    doc = _survey_doc(truth)
+    frame = pd.DataFrame({"category": pd.Series(categories).to_numpy(),
+                          "e": pd.to_numeric(pd.Series(event_times)).to_numpy(dtype=float)})
+    frame = frame[frame["e"] >= 0]
+    frame["w"] = _event_weight(frame["e"].to_numpy(), doc["event_path_multiplier"])
+    out = frame.groupby("category").agg(mean_multiplier=("w", "mean"), n=("w", "size")).reset_index()
+    long_run = doc["att_long_run_by_category_sample"]
+    out["true_long_run"] = out["category"].map(long_run).astype(float)
+    out["true_att"] = out["true_long_run"] * out["mean_multiplier"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

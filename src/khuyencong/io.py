@@ -149,7 +149,8 @@ def _pair_cells(top: list[str], bottom: list[str]) -> list[_Cell]:
             pk, pu = split_header(p)
             bk, bu = split_header(b)
             unit = bu or pu
-            cells.append(_Cell(f"{p}: {b}", ((f"{pk} {bk}", unit), (f"{bk} {pk}", unit), (bk, bu))))
+            options = ((f"{pk} {bk}".strip(), unit), (f"{bk} {pk}".strip(), unit), (bk, bu))
+            cells.append(_Cell(f"{p}: {b}", options))
         else:
             text = p or b
             cells.append(_Cell(text, (split_header(text),) if text else ()))
@@ -540,12 +541,12 @@ def read_pxweb_raw(path: Path) -> RawTable:
     rej = table.rejected
     parts.append(pd.DataFrame({"province": rej["name_as_printed"].astype(object), "year": None,
                                column: None, "source_row": rej["line"].astype("int64")}))
-    frame = pd.concat(parts, ignore_index=True).sort_values(["source_row", "year"], kind="stable",
-                                                             key=lambda s: s.astype(str))
-    frame = frame.reset_index(drop=True)
+    frame = pd.concat(parts, ignore_index=True)
+    order = np.lexsort((pd.to_numeric(frame["year"]).fillna(-1).to_numpy(), frame["source_row"].to_numpy()))
+    frame = frame.iloc[order].reset_index(drop=True)
     others = [c.label for c in table.columns if c.measure != measure]
     return RawTable(frame=frame, dataset="province_stats", source=where, sheet=None,
-                    header_map={"province": "(row name)", "year": "(column year)",
+                    header_map={"province": "(row name)", "year": "(year in the column label)",
                                 column: f"{table.title} [{measure}]"},
                     unit_scale={column: 1.0} if ds.PROVINCE_STATS.column(column).kind == "money" else {},
                     ignored_headers=others, encoding="utf-8-sig", decimal=".")

@@ -410,3 +410,85 @@ def spending_intensity(register: pd.DataFrame, province_stats: pd.DataFrame, lag
 def _add_lag(df: pd.DataFrame, col: str, k: int, name: str) -> pd.DataFrame:
     prev = df[["province_code", "year", col]].assign(year=df["year"] + k).rename(columns={col: name})
     return df.merge(prev, on=["province_code", "year"], how="left")
+
+
+# ---------------------------------------------------------------- support ceilings file
+
+CEILING_COLUMNS = ("category", "funding_source", "max_state_share", "max_state_amount_mvnd", "legal_basis", "verified")
+
+
+def _ceiling_values(table: pd.DataFrame, path) -> pd.DataFrame:
+    out = table.copy()
+    for col in ("max_state_share", "max_state_amount_mvnd"):
+        values = pd.to_numeric(out[col].replace("", np.nan), errors="coerce")
+        bad = values.isna() & out[col].fillna("").astype(str).str.strip().ne("")
+        if bad.any():
+            raise ValueError(f"{path}: {col} is not a number in rows {list(out.index[bad] + 2)}; "
+                             "write plain numbers (0.5 for 50%, 300 for 300 million VND)")
+        out[col] = values.astype(float)
+    if not out["max_state_share"].dropna().between(0, 1, inclusive="right").all():
+        raise ValueError(f"{path}: max_state_share must be a fraction in (0, 1], e.g. 0.5 for 50%")
+    if (out["max_state_amount_mvnd"].dropna() <= 0).any():
+        raise ValueError(f"{path}: max_state_amount_mvnd must be positive (million VND)")
+    return out
+
+
+def load_ceilings(path=None, verified_only: bool = True) -> pd.DataFrame:
+    """Support ceilings from ``data/support_ceilings.csv`` (columns :data:`CEILING_COLUMNS`).
+
+    ``verified`` is ``yes`` only once the values were checked against the gazetted text named in
+    ``legal_basis``. With ``verified_only`` the result keeps verified rows that carry a value; an
+    empty result means the ceiling check is inactive. Input for :func:`ceiling_breaches`.
+    """
+    from .paths import PACKAGE_DATA
+
+    path = PACKAGE_DATA / "support_ceilings.csv" if path is None else path
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if tuple(table.columns) != CEILING_COLUMNS:
+        raise ValueError(f"{path}: columns must be {list(CEILING_COLUMNS)}, found {list(table.columns)}")
+    known = {c.code for c in categories()}
+    checks = {"category": known, "funding_source": {"KCQG", "KCDP"}, "verified": {"yes", "no"}}
+    for col, allowed in checks.items():
+        bad = ~table[col].isin(allowed)
+        if bad.any():
+            raise ValueError(f"{path}: {col} must be one of {sorted(allowed)}; rows {list(table.index[bad] + 2)} "
+                             f"have {table.loc[bad, col].unique().tolist()}")
+    out = _ceiling_values(table, path)
+    has_value = out[["max_state_share", "max_state_amount_mvnd"]].notna().any(axis=1)
+    empty_yes = (out["verified"] == "yes") & ~has_value
+    if empty_yes.any():
+        raise ValueError(f"{path}: rows {list(out.index[empty_yes] + 2)} say verified=yes but give no ceiling value")
+    _ceiling_frame(out)  # refuses duplicated category × funding_source
+    if verified_only:
+        out = out.loc[(out["verified"] == "yes") & has_value]
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- selection against region and country
+
+def selection_vs_country(measure, data: pd.DataFrame, code_column: str, code: str | None,
+                         by: str | Sequence[str] = "year", labels: tuple[str, str] = ("selection", "country"),
+                         **kwargs) -> pd.DataFrame:
+    """``measure(data, by=by, **kwargs)`` for the province ``code`` (rows with ``code_column == code``)
+    and for the whole country, stacked with an ``area`` column holding ``labels``. ``code=None``
+    (every province) gives the country rows only."""
+    _require(data, [code_column], "selection_vs_country data")
+    country = measure(data, by=by, **kwargs).assign(area=labels[1])
+    if code is None:
+        return country.reset_index(drop=True)
+    chosen = data.loc[data[code_column].astype("string") == str(code)]
+    if chosen.empty:
+        raise ValueError(f"no rows with {code_column} == {code!r}; check the selection and the years")
+    return pd.concat([measure(chosen, by=by, **kwargs).assign(area=labels[0]), country], ignore_index=True)
+
+
+def versus_region(table: pd.DataFrame, value: str, numerator: str, denominator: str, key: str,
+                  unit_col: str = "province_code", region_col: str = "region_code") -> pd.DataFrame:
+    """:func:`compare_to_region` within each ``key`` (e.g. each output or plan indicator) of a table
+    with one row per ``key`` × province; region and country values are ratios of sums."""
+    _require(table, [key], "versus_region table")
+    parts = [compare_to_region(grp, value, numerator, denominator, region_col, unit_col)
+             for _, grp in table.groupby(key, sort=True)]
+    if not parts:
+        raise ValueError("versus_region: the table is empty")
+    return pd.concat(parts, ignore_index=True)

@@ -278,14 +278,6 @@ def derived_figures(df: pd.DataFrame) -> pd.DataFrame:
 # --- views for notebooks and reports ----------------------------------------------------------
 
 
-def read_processed(processed_dir: Path | str | None = None) -> pd.DataFrame:
-    """The processed published figures (``make published`` writes them)."""
-    path = Path(processed_dir or paths.processed_dir()) / f"{OUTPUT_STEM}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"{paths.relative_to_root(path)} is missing: run `make published` first")
-    return pd.read_parquet(path)
-
-
 def for_selection(df: pd.DataFrame, selection) -> pd.DataFrame:
     """Figures of the selected province (on its boundaries) whose period overlaps the selected years.
 

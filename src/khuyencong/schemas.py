@@ -148,9 +148,12 @@ _PROVINCE_COLUMNS = (
      "New province code (34 provinces from 1 July 2025, Resolution 202/2025/QH15)"),
 )
 _META_COLUMNS = (
-    ("source_file", "str", "Tệp nguồn (đường dẫn từ thư mục dự án)", "Source file (path from the project root)"),
-    ("source_row", "int", "Số dòng trong tệp nguồn (như Excel hiển thị)", "Row number in the source file (as Excel shows it)"),
-    ("boundaries", "str", "Ranh giới tỉnh của mã tỉnh: legacy = 63 tỉnh", "Province boundaries of province_code: legacy = 63"),
+    ("source_file", "str", "Tệp nguồn (đường dẫn từ thư mục dự án)",
+     "Source file (path from the project root)"),
+    ("source_row", "int", "Số dòng trong tệp nguồn (như Excel hiển thị)",
+     "Row number in the source file (as Excel shows it)"),
+    ("boundaries", "str", "Ranh giới tỉnh của mã tỉnh: legacy = 63 tỉnh",
+     "Province boundaries of province_code: legacy = 63"),
     ("data_status", "str", "REAL: dữ liệu thật; SYNTHETIC: dữ liệu mô phỏng (demo)",
      "REAL: real data; SYNTHETIC: simulated demo data"),
 )

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import datasets as ds
 from . import provinces
-from .io import CSV_SUFFIXES, XLSX_SUFFIXES, RawFormatError, RawTable, blank_mask, fold, read_raw, split_header
+from .io import CSV_SUFFIXES, XLSX_SUFFIXES, RawTable, fold, read_raw, split_header
 from .paths import relative_to_root
 from .vnformat import parse_number_series
 
@@ -181,7 +181,9 @@ def _numbers(s: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
 def _check_number(raw: RawTable, col: ds.Column, issues: _Issues) -> pd.Series:
     values, failed = _numbers(raw.frame[col.name], raw.decimal)
     failed = failed.to_numpy()
-    issues.add(failed, col.name, "not a number", "not a number", NUMBER_FIX)
+    fix = NUMBER_FIX if raw.decimal == "," else (
+        "this file writes decimals with '.' (e.g. 1234.5 or 1,234.5); write every number the same way")
+    issues.add(failed, col.name, "not a number", "not a number", fix)
     if col.required:
         issues.add(values.isna().to_numpy() & ~failed, col.name, "empty required cell", "required cell is empty",
                    f"fill in '{col.vi}' / '{col.en}'")
@@ -444,7 +446,10 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def file_problem(path: Path, exc: Exception) -> Problem:
-    return Problem(relative_to_root(path), None, None, "", "", str(exc),
+    where, message = relative_to_root(path), str(exc)
+    if message.startswith(where + ": "):
+        message = message[len(where) + 2:]
+    return Problem(where, None, None, "", "", message,
                    "fix the file layout as described and run validate again", "error", "unreadable file")
 
 
@@ -453,7 +458,7 @@ def read_all(paths: Iterable[Path | str], dataset: str | None = None) -> tuple[l
     for path in expand_paths(paths):
         try:
             raws.append(read_raw(path, dataset=dataset))
-        except (RawFormatError, FileNotFoundError, provinces.ProvinceError) as exc:
+        except (ValueError, FileNotFoundError) as exc:  # RawFormatError, GSO format errors, bad bytes
             problems.append(file_problem(path, exc))
     return raws, problems
 
