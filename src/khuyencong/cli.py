@@ -72,7 +72,7 @@ def _export(args: argparse.Namespace) -> int:
     if not source.exists():
         raise SystemExit(f"{source} does not exist: run `make clean-data` (or `khuyencong clean`) first")
     for target in args.to:
-        export_table(pd.read_parquet(source), Path(target))
+        export_table(pd.read_parquet(source), Path(target), table=args.table)
         print(f"{args.table} → {target}")
     return 0
 
