@@ -59,7 +59,7 @@ def test_problem_texts_carry_suggestions_and_first_occurrence(broken):
     assert "150" in by_check["total does not add up"].problem and "200" in by_check["total does not add up"].problem
     assert "KCQG" in by_check["unknown funding source"].fix
     line = next(l for l in report.format().splitlines() if "Bac Giag" in l)
-    assert line.startswith("broken.xlsx [Sheet]:5 Tỉnh/thành phố 'Bac Giag': unknown province — did you mean Bắc Giang")
+    assert line.startswith("broken.xlsx:5 Tỉnh/thành phố 'Bac Giag': unknown province — did you mean Bắc Giang")
 
 
 def test_report_frame_and_summary(broken):

@@ -40,7 +40,7 @@ class Problem:
     check: str = ""  # short stable name of the check, used for counts
 
     def format(self) -> str:
-        where = self.file + (f" [{self.sheet}]" if self.sheet else "") + (f":{self.row}" if self.row else "")
+        where = self.file + (f":{self.row}" if self.row else "")
         cell = f" {self.column} '{self.value}'" if self.column else ""
         tag = "" if self.severity == "error" else f" ({self.severity})"
         return f"{where}{cell}: {self.problem}{tag} — {self.fix}"
