@@ -98,7 +98,7 @@ def test_ceiling_breaches_by_share_and_amount():
     assert not out.loc["P5", "has_ceiling"]
     as_dict = mt.ceiling_breaches(_register(), {"technology": {"max_state_share": 0.30}})
     assert as_dict.set_index("project_id")["breach"].sum() == 1  # P3 only (P6 share .167)
-    assert "28/2018/TT-BCT" in mt.DEFAULT_CEILINGS_NOTE
+    assert "28/2018/TT-BTC" in mt.DEFAULT_CEILINGS_NOTE
 
 
 def test_ceilings_per_funding_source_and_duplicates_refused():

@@ -1,4 +1,4 @@
-"""Command line: ``khuyencong validate | clean | published | demo | templates | export | notebooks | report``.
+"""Command line: ``khuyencong validate | clean | published | demo | templates | export | notebooks | run | report``.
 
 Each subcommand is a thin shell over a function the notebooks and tests call too.
 """
@@ -84,10 +84,39 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_options(args: argparse.Namespace):
+    from .run import Options
+
+    return Options(provinces=args.province, notebooks=args.notebook, langs=args.lang, force=args.force,
+                   dry_run=args.dry_run, workers=args.workers, scheduler=args.scheduler,
+                   timeout=args.timeout, quiet=args.quiet, config=Path(args.config) if args.config else None)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run import run_reports
+
+    return run_reports(_run_options(args))
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report import build_reports
 
-    return build_reports()
+    return build_reports(_run_options(args))
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--province", action="append", metavar="NAME",
+                   help="only this province (name or GSO code; 'all' = national overview); repeatable")
+    p.add_argument("--notebook", action="append", metavar="NAME", help="only this notebook (file stem); repeatable")
+    p.add_argument("--lang", action="append", choices=["vi", "en"], help="only this language; repeatable")
+    p.add_argument("--force", action="store_true", help="re-run even what is unchanged")
+    p.add_argument("--dry-run", action="store_true", help="print what would run and why; run nothing")
+    p.add_argument("--workers", type=int, metavar="N", help="parallel notebooks on this machine (default: cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler (e.g. tcp://host:8786) to run on instead; workers must see this project's files")
+    p.add_argument("--timeout", type=int, metavar="SECONDS", help="per-cell timeout (default: reports.yml)")
+    p.add_argument("--quiet", action="store_true", help="one line for all skipped runs instead of one each")
+    p.add_argument("--config", metavar="PATH", help="matrix file (default: reports.yml at the project root)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,7 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", help="notebook names (default: all)")
     p.set_defaults(func=_notebooks)
 
-    p = sub.add_parser("report", help="build processed data and regenerate the reports")
+    p = sub.add_parser("run", help="regenerate the reports of reports.yml that changed (parallel, incremental)")
+    _add_run_arguments(p)
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("report", help="build processed data if raw inputs changed, then `run`")
+    _add_run_arguments(p)
     p.set_defaults(func=_report)
     return parser
 

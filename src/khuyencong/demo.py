@@ -1190,9 +1190,11 @@ def _binned(event_times, window: tuple[int, int]) -> np.ndarray:
 
 def true_event_path(truth: dict, event_times, window: tuple[int, int] = (-4, 4)) -> pd.DataFrame:
     """True effect by event time implied for a sample whose treated rows have ``event_times``:
-    the sidecar's per-event-time means, end points of ``window`` binned with weights = row counts."""
+    the sidecar's per-event-time means (0 before support), end points of ``window`` binned with
+    weights = row counts."""
     per_event = {int(k): v for k, v in _survey_doc(truth)["att_by_event_time_sample"].items()}
     raw = pd.to_numeric(pd.Series(event_times)).dropna().astype(int)
+    per_event.update({e: 0.0 for e in set(raw) if e < 0 and e not in per_event})  # no effect before support
     missing = sorted(set(raw) - set(per_event))
     if missing:
         raise ValueError(f"event times {missing} have no true effect in the sidecar; is it the same demo set?")
@@ -1224,6 +1226,25 @@ def true_att_by_category(truth: dict, categories, event_times) -> pd.DataFrame:
     out["true_long_run"] = out["category"].map(long_run).astype(float)
     out["true_att"] = out["true_long_run"] * out["mean_multiplier"]
     return out
+
+
+def expected_cofunding(register: pd.DataFrame, truth: dict) -> pd.Series:
+    """Each project's expected beneficiary contribution under the generator's model, given its
+    state support, category and legacy ``province_code``: state × ratio(category) × exp(effect + σ²/2).
+
+    Σ expected / Σ state support over any group is the true co-funding ratio of that group's projects.
+    """
+    doc = truth["truth"]["register"]
+    ratio = doc["cofunding_ratio_by_category"]
+    effect = {key.split(" ", 1)[0]: value for key, value in doc["province_effect_log_cofunding_ratio"].items()}
+    for col, known in (("category", ratio), ("province_code", effect)):
+        unknown = sorted(set(register[col].astype(str)) - set(known))
+        if unknown:
+            raise ValueError(f"expected_cofunding: {col} values {unknown[:5]} are not in the truth sidecar")
+    sigma = float(truth["params"]["ratio_sigma"])
+    factor = register["category"].astype(str).map(ratio).astype(float) * np.exp(
+        register["province_code"].astype(str).map(effect).astype(float) + sigma ** 2 / 2)
+    return (register["state_support"].astype(float) * factor).rename("expected_contribution")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,8 @@ OUTPUT_COLUMNS = ("trainees", "establishments_supported", "demonstration_models"
 
 DEFAULT_CEILINGS_NOTE = (
     "Support ceilings (maximum state share of a project's cost and maximum state amount per "
-    "project, by content category and funding source) must be taken from Circular 28/2018/TT-BCT "
-    "of the Ministry of Industry and Trade and its amendments, and for local (KCĐP) projects from "
+    "project, by content category and funding source) must be taken from Circular 28/2018/TT-BTC "
+    "of the Ministry of Finance, amended by Circular 64/2024/TT-BTC, and for local (KCĐP) projects from "
     "the province's own resolution on support levels, checked against the gazetted text for the "
     "year of each project. No ceiling values are built into this package."
 )
@@ -420,8 +420,9 @@ CEILING_COLUMNS = ("category", "funding_source", "max_state_share", "max_state_a
 def _ceiling_values(table: pd.DataFrame, path) -> pd.DataFrame:
     out = table.copy()
     for col in ("max_state_share", "max_state_amount_mvnd"):
-        values = pd.to_numeric(out[col].replace("", np.nan), errors="coerce")
-        bad = values.isna() & out[col].fillna("").astype(str).str.strip().ne("")
+        text = out[col].astype(str).str.strip()
+        values = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = values.isna() & (text != "")
         if bad.any():
             raise ValueError(f"{path}: {col} is not a number in rows {list(out.index[bad] + 2)}; "
                              "write plain numbers (0.5 for 50%, 300 for 300 million VND)")
@@ -492,3 +493,31 @@ def versus_region(table: pd.DataFrame, value: str, numerator: str, denominator: 
     if not parts:
         raise ValueError("versus_region: the table is empty")
     return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------- productivity DiD sample
+
+def first_support(register: pd.DataFrame, statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
+    """Per establishment: ``support_year`` and ``support_category`` of its first project with a status
+    in ``statuses`` (earliest year; ties broken by project_id)."""
+    _require(register, ["establishment_id", "year", "project_id", "category"], "register")
+    data = _spent(register, statuses).dropna(subset=["establishment_id"])
+    first = data.sort_values(["year", "project_id"], kind="stable").drop_duplicates("establishment_id")
+    return first[["establishment_id", "year", "category"]].rename(
+        columns={"year": "support_year", "category": "support_category"}).reset_index(drop=True)
+
+
+def productivity_panel(survey: pd.DataFrame, register: pd.DataFrame,
+                       statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
+    """:func:`did_panel` plus ``support_category`` (category of the first support), without the
+    establishments that are in the register but had no project with a status in ``statuses`` (only
+    stopped or deferred ones): they are neither supported nor clean comparisons. Comparison units are
+    then establishments never in the register. ``attrs["dropped_establishments"]`` counts the dropped."""
+    panel = did_panel(survey, register, statuses)
+    first = first_support(register, statuses)
+    registered = set(register["establishment_id"].dropna())
+    unclean = panel["support_year"].isna() & panel["establishment_id"].isin(registered)
+    out = panel.loc[~unclean].merge(first[["establishment_id", "support_category"]], on="establishment_id",
+                                    how="left", validate="many_to_one").reset_index(drop=True)
+    out.attrs["dropped_establishments"] = int(panel.loc[unclean, "establishment_id"].nunique())
+    return out

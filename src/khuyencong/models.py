@@ -542,3 +542,100 @@ def _invert(pvalue, coef: float, se: float, alpha: float, side: int, iters: int 
         else:
             outer = mid
     return (inner + outer) / 2
+
+
+# ---------------------------------------------------------------- sample size, summaries, groups
+
+MIN_TREATED_UNITS = 10     # fewer treated units than this: no DiD estimate is reported
+MIN_COMPARISON_UNITS = 10  # likewise for never-treated comparison units
+
+
+def log_to_pct(x):
+    """Log points to a proportional change: exp(x) - 1 (0.2 → 0.221)."""
+    return np.expm1(np.asarray(x, dtype=float)) if np.ndim(x) else float(np.expm1(x))
+
+
+def unit_counts(panel: pd.DataFrame, outcome: str = "log_productivity", unit: str = "establishment_id",
+                event_time: str = "event_time") -> tuple[int, int]:
+    """(treated units, never-treated units) among rows with a finite ``outcome``."""
+    _require(panel, [outcome, unit, event_time])
+    ok = np.isfinite(pd.to_numeric(panel[outcome]).to_numpy(dtype=float))
+    data = panel.loc[ok]
+    treated = pd.to_numeric(data[event_time]).notna()
+    return int(data.loc[treated, unit].nunique()), int(data.loc[~treated, unit].nunique())
+
+
+def sample_size_problem(panel: pd.DataFrame, outcome: str = "log_productivity", unit: str = "establishment_id",
+                        event_time: str = "event_time", min_treated: int = MIN_TREATED_UNITS,
+                        min_comparison: int = MIN_COMPARISON_UNITS) -> str:
+    """'' when there are enough treated and never-treated units for a DiD, else the reason."""
+    n_treated, n_comparison = unit_counts(panel, outcome, unit, event_time)
+    if n_treated < min_treated or n_comparison < min_comparison:
+        return (f"too few units for a difference-in-differences: {n_treated} treated (need {min_treated}) "
+                f"and {n_comparison} comparison (need {min_comparison})")
+    return ""
+
+
+def _estimate_row(name: str, fit: Callable[[], Estimate]) -> dict:
+    try:
+        est = fit().as_dict()
+    except ValueError as err:  # e.g. no cohort with a reference period in a small sample
+        return {"estimator": name, "coef": np.nan, "note": str(err)}
+    return {"estimator": name, **{k: est[k] for k in ("coef", "se", "ci_low", "ci_high", "pvalue", "n_obs",
+                                                      "n_clusters")}, "note": est["warning"]}
+
+
+def _with_pct(table: pd.DataFrame) -> pd.DataFrame:
+    for col in ("coef", "ci_low", "ci_high"):
+        if col not in table:
+            table[col] = np.nan
+        table[col.replace("coef", "pct").replace("ci_", "pct_")] = log_to_pct(table[col].to_numpy(dtype=float))
+    return table
+
+
+def did_estimates(panel: pd.DataFrame, outcome: str = "log_productivity", unit: str = "establishment_id",
+                  time: str = "year", event_time: str = "event_time", treat_post: str = "treated_post",
+                  window: tuple[int, int] = (-4, 4), reference: int = -1, ci: float = 0.95,
+                  min_treated: int = MIN_TREATED_UNITS, min_comparison: int = MIN_COMPARISON_UNITS) -> pd.DataFrame:
+    """Sun-Abraham ATT (first row, the headline under staggered adoption) and the TWFE DiD, both
+    clustered by ``unit``, with ``pct`` = exp(coef) - 1 and its interval. Too small a sample gives no
+    rows and ``attrs["problem"]``; an estimator that cannot be fitted gives NaN and its reason in ``note``."""
+    problem = sample_size_problem(panel, outcome, unit, event_time, min_treated, min_comparison)
+    cols = ["estimator", "coef", "se", "ci_low", "ci_high", "pvalue", "n_obs", "n_clusters", "note"]
+    if problem:
+        out = _with_pct(pd.DataFrame(columns=cols))
+        out.attrs["problem"] = problem
+        return out
+    rows = [_estimate_row("sun_abraham", lambda: sun_abraham_att(panel, outcome, unit, time, event_time, window,
+                                                                 reference, unit, ci)),
+            _estimate_row("twfe", lambda: did_twfe(panel, outcome, unit, time, treat_post, unit, ci=ci))]
+    out = _with_pct(pd.DataFrame(rows, columns=cols))
+    out.attrs["problem"] = ""
+    return out
+
+
+def did_by_group(panel: pd.DataFrame, group: str, outcome: str = "log_productivity", unit: str = "establishment_id",
+                 time: str = "year", event_time: str = "event_time", window: tuple[int, int] = (-4, 4),
+                 reference: int = -1, ci: float = 0.95, min_treated: int = MIN_TREATED_UNITS) -> pd.DataFrame:
+    """Sun-Abraham ATT per level of ``group`` (constant within each treated unit, e.g. the category
+    of the first support): that level's treated units against every never-treated unit.
+
+    Levels with fewer than ``min_treated`` treated units get NaN and a note. Columns: ``group``
+    level, ``n_treated`` units, coef, se, CI, p-value, n_obs, n_clusters, pct, note.
+    """
+    _require(panel, [group, unit, event_time, outcome])
+    treated = pd.to_numeric(panel[event_time]).notna()
+    if (panel.loc[treated].groupby(unit)[group].nunique(dropna=False) > 1).any():
+        raise ValueError(f"{group!r} must be constant within each treated {unit}")
+    controls = panel.loc[~treated]
+    rows = []
+    for level, part in panel.loc[treated].groupby(group, sort=True):
+        n = int(part[unit].nunique())
+        sub = pd.concat([part, controls], ignore_index=True)
+        row = ({"estimator": "sun_abraham", "coef": np.nan,
+                "note": f"too few treated units ({n}, need {min_treated})"} if n < min_treated else
+               _estimate_row("sun_abraham", lambda: sun_abraham_att(sub, outcome, unit, time, event_time, window,
+                                                                    reference, unit, ci)))
+        rows.append({group: level, "n_treated": n, **row})
+    cols = [group, "n_treated", "estimator", "coef", "se", "ci_low", "ci_high", "pvalue", "n_obs", "n_clusters", "note"]
+    return _with_pct(pd.DataFrame(rows, columns=cols))

@@ -493,3 +493,30 @@ def save_figure(fig: Figure, path_stem: Path | str, formats=("png", "svg"), dpi:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
             paths.append(target)
     return paths
+
+
+def mark_points(fig: Figure, xs, ys, label: str) -> Figure:
+    """Draw ``xs, ys`` over the first axes in the accent colour, labelled in the legend
+    (e.g. one province's observations on a scatter of every province)."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    if xs.shape != ys.shape:
+        raise ValueError(f"mark_points: xs and ys differ in length ({xs.size} vs {ys.size})")
+    ax = fig.axes[0]
+    with mpl.rc_context(style_rc()):
+        ax.scatter(xs, ys, color=ACCENT, s=55, zorder=4, edgecolor="black", lw=0.6, label=label)
+        ax.legend(fontsize=8.5)
+    return fig
+
+
+def legend_outside(fig: Figure) -> Figure:
+    """Move each axes' legend to the right of the plot, so many or long entries hide no data."""
+    with mpl.rc_context(style_rc()):
+        for ax in fig.axes:
+            old = ax.get_legend()
+            if old is None:
+                continue
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles, labels, title=old.get_title().get_text() or None, fontsize=8,
+                      loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.draw_without_rendering()
+    return fig

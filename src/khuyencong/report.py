@@ -1,59 +1,56 @@
-"""``make report``: processed data first, then every notebook executed into ``reports/``.
+"""``make report``: processed data first (only when raw inputs or code changed), then ``khuyencong run``.
 
-Read top to bottom: published figures → cleaned datasets → notebooks (executed copy + HTML
-without code). A failed notebook keeps its partial output and the others still run.
+Read top to bottom: under the report lock, published figures → cleaned datasets (both skipped
+when the raw files and the package are byte-identical to the last build, recorded in
+``data/processed/.raw_checksums.json``) → the report matrix of ``reports.yml`` (incremental).
 """
 from __future__ import annotations
 
-import time
-from pathlib import Path
+import json
 
+from . import fingerprint as fp
 from . import paths
 from .files import atomic_write_text
-from .notebooks import execute
+from .run import Options, run_reports, state_dir
+from .runjob import to_html  # noqa: F401  (kept: report.to_html is public)
+
+CHECKSUMS = ".raw_checksums.json"
+PROCESSED_TABLES = ("published_figures", "register", "survey", "province_stats", "plans")
+_NOT_INPUTS = ("templates",)  # blank Excel forms in data/raw/templates/ are not read by the build
 
 
-def to_html(nb_path: Path, html_path: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
-    atomic_write_text(html_path, body)
+def raw_key(cache: fp.HashCache) -> dict:
+    """Checksums of everything the processed tables are built from: raw files and package code."""
+    return {"raw": fp.tree_hash(cache, paths.raw_dir(), exclude=_NOT_INPUTS), "code": fp.package_hash(cache)}
 
 
-def run_notebook(source: Path, out_dir: Path) -> str | None:
-    """Execute one notebook into ``out_dir``; return the first line of the error, or None."""
-    target = out_dir / source.name
+def refresh_processed(force: bool = False) -> bool:
+    """Rebuild data/processed unless its raw inputs and the code are unchanged; True when rebuilt."""
+    cache = fp.HashCache(state_dir())
+    key = raw_key(cache)
+    record = paths.processed_dir() / CHECKSUMS
     try:
-        execute(source, target)
-    except Exception as exc:  # reported in the summary; the partial notebook is kept
-        return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    finally:
-        if target.exists():
-            to_html(target, target.with_suffix(".html"))
-    return None
-
-
-def build_reports() -> int:
+        previous = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    complete = all((paths.processed_dir() / f"{t}.parquet").exists() for t in PROCESSED_TABLES)
+    if previous == key and complete and not force:
+        print("processed data: raw inputs and code unchanged — published + clean skipped", flush=True)
+        cache.save()
+        return False
     from .clean import clean_all
     from .published import build_published
 
-    start = time.perf_counter()
+    record.unlink(missing_ok=True)  # a build interrupted below must not look up to date
     published = build_published()
     print(f"published figures: {len(published)} rows → {paths.relative_to_root(paths.processed_dir())}/")
-    print(clean_all().format())
+    print(clean_all().format(), flush=True)
+    atomic_write_text(record, json.dumps(key, indent=1, sort_keys=True) + "\n")
+    cache.save()
+    return True
 
-    out_dir = paths.reports_dir()
-    failures = {}
-    for source in sorted(paths.notebooks_dir().glob("*.ipynb")):
-        print(f"running {source.name} …", flush=True)
-        error = run_notebook(source, out_dir)
-        if error:
-            failures[source.name] = error
-            print(f"  FAILED: {error}")
-    elapsed = time.perf_counter() - start
-    print(f"reports in {paths.relative_to_root(out_dir)}/ — {elapsed:.1f} s, {len(failures)} failed")
-    for name, error in failures.items():
-        print(f"  {name}: {error}")
-    return 1 if failures else 0
+
+def build_reports(options: Options | None = None) -> int:
+    """Processed data (if needed), then every changed report, the index and the manifest."""
+    options = options or Options()
+    return run_reports(options, prepare=None if options.dry_run else lambda: refresh_processed(options.force))
