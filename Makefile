@@ -11,7 +11,7 @@ KERNEL := khuyencong
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast report data published clean-data notebooks lab validate lock distclean
+.PHONY: help venv test test-fast report report-plan data published clean-data notebooks lab validate lock distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,8 +33,12 @@ test: data ## Run the whole test suite: unit tests + every notebook re-checked b
 test-fast: $(STAMP) ## Unit tests only (no notebooks)
 	$(BIN)/python -m pytest tests -n 2 $(PYTEST_ARGS)
 
-report: $(STAMP) ## Build processed data and regenerate every report under reports/
-	$(BIN)/khuyencong report
+REPORT_ARGS ?=
+report: $(STAMP) ## Processed data (if raw inputs changed) + changed reports: make report REPORT_ARGS="--force --workers 2"
+	$(BIN)/khuyencong report $(REPORT_ARGS)
+
+report-plan: $(STAMP) ## Show which reports would be regenerated and why (runs nothing)
+	$(BIN)/khuyencong report --dry-run
 
 data: published clean-data ## Build data/processed/ from data/raw/ (what the notebooks read)
 
@@ -60,4 +64,4 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs the package reg
 	rm -rf .lock-venv
 
 distclean: ## Remove .venv and generated outputs (data/processed, reports)
-	rm -rf $(VENV) data/processed/* reports/*
+	rm -rf $(VENV) data/processed/* data/processed/.raw_checksums.json reports/* reports/.state reports/.lock

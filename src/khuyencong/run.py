@@ -13,13 +13,13 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from . import fingerprint as fp
-from . import paths, runconfig
+from . import paths, runconfig, runpool
 from .files import atomic_write_text
 from .runconfig import ConfigError, Run
 from .runlock import LockHeld, RunLock
@@ -50,16 +50,6 @@ class Planned:
     inputs: dict
     reason: str | None  # None = skip
     previous: dict | None = None
-
-
-@dataclass
-class Outcome:
-    executed: list[dict] = field(default_factory=list)
-    skipped: int = 0
-
-    @property
-    def failures(self) -> list[dict]:
-        return [r for r in self.executed if r["status"] != "ok"]
 
 
 def _say(message: str) -> None:
@@ -231,75 +221,6 @@ def _spec(p: Planned, staging_root: Path, timeout: int, log: bool) -> dict:
 
 # ---------------------------------------------------------------- executing
 
-def _local(specs: list[dict], workers: int):
-    """Yield results as runs finish, from a pool of fresh (spawned) worker processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from .runjob import execute_run
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(execute_run, s): s for s in specs}
-        for fut in as_completed(futures):
-            yield _result_of(fut, futures[fut])
-
-
-def _dask(specs: list[dict], address: str):
-    """Yield results as runs finish on the Dask cluster at ``address`` (shared filesystem needed)."""
-    from distributed import Client, as_completed
-
-    from .runjob import execute_run
-
-    with Client(address) as client:  # as_completed needs it as the current client
-        futures = {client.submit(execute_run, s, key=f"khuyencong-{s['run_id']}-{time.time_ns()}", pure=False): s
-                   for s in specs}
-        for fut in as_completed(list(futures)):
-            yield _result_of(fut, futures[fut])
-
-
-def _result_of(fut, spec: dict) -> dict:
-    try:
-        return fut.result()
-    except Exception as exc:  # the worker itself died (not the kernel): still a failed run
-        from .runjob import first_line, now_iso
-
-        return {"run_id": spec["run_id"], "status": "failed", "error": f"worker lost: {first_line(exc)}",
-                "started": None, "finished": now_iso(), "duration_s": None, "host": None}
-
-
-class Progress:
-    """A tqdm bar on a terminal; plain lines otherwise (cron, CI)."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.failed, self.t0 = total, 0, 0, time.perf_counter()
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
-
-    def update(self, label: str, result: dict) -> None:
-        self.done += 1
-        ok = result["status"] == "ok"
-        self.failed += not ok
-        line = f"{'ok    ' if ok else 'FAILED'} {label} ({result.get('duration_s')} s)"
-        if not ok:
-            line += f": {result['error']}"
-        if self.bar is not None:
-            if not ok:
-                self.bar.write(line)
-            self.bar.set_postfix(failed=self.failed)
-            self.bar.update(1)
-            return
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done)
-        _say(f"[{self.done}/{self.total}, {self.failed} failed, eta {eta:.0f} s] {line}")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _record(p: Planned, result: dict, outputs: list[str]) -> dict:
     from .manifest import environment, git_state, reproduce_command
 
@@ -318,8 +239,9 @@ def execute(todo: list[Planned], workers: int, scheduler: str | None, timeout: i
     staging_root = paths.reports_dir() / STAGING / f"{os.getpid()}"
     by_id = {p.run.run_id: p for p in todo}
     specs = [_spec(p, staging_root, timeout, log=scheduler is None) for p in todo]
-    results = _dask(specs, scheduler) if scheduler else _local(specs, max(1, min(workers, len(specs))))
-    progress, records = Progress(len(specs)), []
+    results = (runpool.on_dask(specs, scheduler) if scheduler
+               else runpool.in_processes(specs, max(1, min(workers, len(specs)))))
+    progress, records = runpool.Progress(len(specs)), []
     try:
         for result in results:
             p = by_id[result["run_id"]]
@@ -427,12 +349,12 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
 
 def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], t0: float) -> int:
     cache = fp.HashCache(state_dir())
+    all_tables = _input_tables(all_runs, cache)  # every input of the matrix must exist, not just the selected
     planned, _ = plan(runs, cache, options.force, config.kernel)
     _print_plan(planned, options.quiet)
     todo = [p for p in planned if p.reason is not None]
     timeout = options.timeout or config.timeout
     records = execute(todo, options.workers or os.cpu_count() or 1, options.scheduler, timeout) if todo else []
-    all_tables = _input_tables(all_runs, cache)
     errors = _refresh_site(all_runs, config, all_tables, cache, bool(records))
     cache.save(keep_tables={e["sha256"] for e in all_tables.values()})
     failures = [r for r in records if r["status"] != "ok"]
