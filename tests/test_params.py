@@ -36,3 +36,7 @@ def test_filter_uses_the_codes_of_the_chosen_boundaries(boundaries, code, column
 def test_bad_parameters_say_what_to_pass(kwargs, message):
     with pytest.raises(ValueError, match=message):
         select(**kwargs)
+
+
+def test_boundaries_given_as_a_number_from_the_command_line():
+    assert select("Bắc Ninh", boundaries=2025).boundaries == "2025"

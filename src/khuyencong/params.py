@@ -50,6 +50,7 @@ def select(province: str | int = "all", start_year: int = 2012, end_year: int = 
            boundaries: str = "2025", lang: str = "vi") -> Selection:
     """Check the notebook parameters; raise a ValueError that says what to pass instead."""
     i18n.check_lang(lang)
+    boundaries = str(boundaries)  # papermill -p boundaries 2025 passes an integer
     if boundaries not in BOUNDARIES:
         raise ValueError(f"boundaries must be one of {BOUNDARIES}, not {boundaries!r}")
     if not (YEAR_MIN <= int(start_year) <= int(end_year) <= YEAR_MAX):
