@@ -11,7 +11,7 @@ KERNEL := khuyencong
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast report report-plan data published clean-data notebooks lab validate lock distclean
+.PHONY: help venv bench test test-slow test-fast report report-plan data published clean-data notebooks lab validate lock distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,12 +26,15 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## Create or update the virtual environment (.venv) and its Jupyter kernel
 
-test: data ## Run the whole test suite: unit tests + every notebook re-checked by nbval
+test: data ## Run the test suite: unit tests + every notebook re-checked by nbval (not the slow Monte Carlo)
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg \
-		-n 2 --dist loadfile $(PYTEST_ARGS)
+		-n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## Unit tests only (no notebooks)
-	$(BIN)/python -m pytest tests -n 2 $(PYTEST_ARGS)
+test-slow: data ## The slow tests only (Monte Carlo with 200 replications, full demo regeneration); CI runs them too
+	$(BIN)/python -m pytest tests -n 2 -m slow $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Unit tests only (no notebooks, no slow tests)
+	$(BIN)/python -m pytest tests -n 2 -m "not slow" $(PYTEST_ARGS)
 
 REPORT_ARGS ?=
 report: $(STAMP) ## Processed data (if raw inputs changed) + changed reports: make report REPORT_ARGS="--force --workers 2"
@@ -53,6 +56,10 @@ validate: $(STAMP) ## Check raw files: make validate FILES="data/raw/my_register
 
 notebooks: $(STAMP) ## Re-execute the notebooks in place and store their outputs (after code changes)
 	$(BIN)/khuyencong notebooks
+
+BENCH_ARGS ?=
+bench: $(STAMP) ## Benchmark regeneration, no-op runs, cleaning at scale and the tests (~12 min) → benchmarks/
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

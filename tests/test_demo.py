@@ -199,7 +199,6 @@ def test_scale_generator(tmp_path):
     assert not any((c.issues["check"] == "project not in register").any() for c in checks)
 
 
-@pytest.mark.slow
 def test_committed_demo_matches_a_fresh_generation(tmp_path):
     """Nobody edits data/raw/demo by hand: it must equal what the committed seed produces (~10 s)."""
     committed = paths.demo_dir()

@@ -193,7 +193,6 @@ def test_wild_bootstrap_enumerates_and_warns_with_few_clusters():
         md.wild_cluster_bootstrap(pp, "industrial_growth", "intensity_lag1", "intensity_lag1", weights="mammen")
 
 
-@pytest.mark.slow
 def test_wild_bootstrap_matches_wildboottest_package():
     wbt = pytest.importorskip("wildboottest.wildboottest")
     sm = pytest.importorskip("statsmodels.api")

@@ -128,7 +128,6 @@ def test_units_are_applied_before_checks(tmp_path):
     assert validate_paths([ok]).ok
 
 
-@pytest.mark.slow
 def test_demo_set_planted_problems_are_all_found_and_nothing_else():
     demo = paths.demo_dir()
     truth_file = demo / "SYNTHETIC_truth.json"

@@ -1,0 +1,155 @@
+"""Smoke tests of benchmarks/bench.py on tiny inputs (no timing assertions)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONFIG = {
+    "languages": ["vi", "en"],
+    "notebooks": [
+        {"name": "00_nat_other", "scope": "national", "inputs": ["published_figures"]},
+        {"name": "10_nat_register", "scope": "national", "inputs": ["register"]},
+        {"name": "20_prov_register", "scope": "provinces", "inputs": ["register", "survey"]},
+        {"name": "30_prov_compare", "scope": "provinces", "inputs": ["survey"], "whole_inputs": ["register"]},
+        {"name": "40_prov_other", "inputs": ["plans"]},
+    ],
+}
+
+ENGINE_OUTPUT = """note: something
+run: forced — vi/all/10_nat_register
+skip: unchanged — vi/all/00_nat_other
+run: inputs changed: register — en/ha-noi/20_prov_register
+[1/2, 0 failed, eta 3 s] ok vi/all/10_nat_register (2.1 s)
+2 ok, 0 failed, 1 skipped of 3 runs in 4.2 s → reports/
+"""
+
+
+def test_engine_output_is_read(bench):
+    assert bench.planned_labels(ENGINE_OUTPUT) == ["en/ha-noi/20_prov_register", "vi/all/10_nat_register"]
+    assert bench.run_summary(ENGINE_OUTPUT) == {"ok": 2, "failed": 0, "skipped": 1, "runs": 3}
+    with pytest.raises(RuntimeError, match="no summary line"):
+        bench.run_summary("run: forced — vi/all/x\n")
+
+
+def test_expected_reruns_follow_inputs(bench):
+    got = bench.expected_reruns(CONFIG, ["all", "ha-noi", "hue"], "hue")
+    want = {f"{lang}/{slug}/{nb}" for lang in ("vi", "en") for slug, nb in [
+        ("all", "10_nat_register"), ("all", "20_prov_register"), ("hue", "20_prov_register"),
+        ("all", "30_prov_compare"), ("ha-noi", "30_prov_compare"), ("hue", "30_prov_compare")]}
+    assert got == sorted(want)
+    assert not [label for label in got if "00_nat_other" in label or "40_prov_other" in label]
+
+
+def test_configs_for_subset_and_tenfold(bench, tmp_path):
+    sub = bench.subset_config({**CONFIG, "boundaries": ["2025", "legacy"]}, ["01", "46"])
+    assert sub["boundaries"] == ["2025"] and sub["provinces"] == ["01", "46"]
+    assert bench.subset_config(CONFIG, None)["provinces"] == "all"
+    ten = bench.tenfold_config(CONFIG)
+    names = [b["name"] for b in ten["notebooks"]]
+    assert len(names) == 10 * len(CONFIG["notebooks"]) and len(set(names)) == len(names)
+    assert ten["notebooks"][1] == {**CONFIG["notebooks"][0], "name": "00_nat_other__x1"}
+    (tmp_path / "notebooks").mkdir()
+    for b in CONFIG["notebooks"]:
+        (tmp_path / "notebooks" / f"{b['name']}.ipynb").write_text(b["name"])
+    bench.copy_notebooks(tmp_path, ten)
+    assert (tmp_path / "notebooks" / "40_prov_other__x9.ipynb").read_text() == "40_prov_other"
+    name = bench.write_config(tmp_path, "x.yml", ten)
+    assert bench.read_config(tmp_path, name) == ten
+
+
+def test_pick_spread_keeps_the_first_and_spreads(bench):
+    items = list(range(34))
+    assert bench.pick_spread(items, 1) == [0]
+    assert bench.pick_spread(items, 3) == [0, 16, 33]
+    assert bench.pick_spread(items, 50) == items
+
+
+def test_efficiency_bound_and_overheads(bench):
+    regen = {"wall_s": 20.0, "runs": 3, "durations": [
+        {"notebook": "a", "province_code": None, "duration_s": 6.0},
+        {"notebook": "a", "province_code": "01", "duration_s": 4.0},
+        {"notebook": "a", "province_code": "46", "duration_s": 2.0}]}
+    assert bench.efficiency_bound(regen) == pytest.approx(12 / 12)
+    calib = {"a@national": {"compute_s": 5.0}, "a@province": {"compute_s": 3.0}}
+    ov = bench.overheads(regen, calib, floor_s=2.0)
+    assert ov["compute_per_run_s"] == pytest.approx(11 / 3)
+    assert ov["overhead_over_floor"] == pytest.approx((20 / 3 - 11 / 3) / 2)
+    assert ov["per_notebook"]["a@province"]["duration_s"] == pytest.approx(3.0)
+
+
+def test_measurements_table_and_readme(bench, tmp_path):
+    good = bench.measurement("parallel_efficiency", 0.9, "ratio")
+    bad = bench.measurement("noop_full_matrix", 2.5, "s", "note")
+    plain = bench.measurement("floor", 3.0, "s")
+    assert (good["pass"], bad["pass"], plain["pass"]) == (True, False, None)
+    table = bench.render_table([good, bad, plain])
+    assert "| noop_full_matrix | 2.5 s | <= 2 | **miss** | note |" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{bench.MARK_START}\nold\n{bench.MARK_END}\noutro\n")
+    bench.write_readme_table(readme, table, "header")
+    text = readme.read_text()
+    assert "old" not in text and text.startswith("intro\n") and text.endswith("outro\n") and table in text
+    readme.write_text("no markers")
+    with pytest.raises(RuntimeError, match="markers"):
+        bench.write_readme_table(readme, table, "header")
+
+
+def _fake_results() -> dict:
+    regen = {"wall_s": 10.0, "runs": 4, "cpu_per_wall": 1.0, "load_average_before": 0.5,
+             "durations": [{"notebook": "a", "province_code": None, "duration_s": 2.0}] * 4}
+    clean = {"survey_rows": 10, "clean_s": 1.0, "validate_s": 0.5, "clean_rss_mb": 300.0, "validate_rss_mb": 200.0}
+    return {"floor": {"process_s": 2.0, "papermill_s": 1.0, "samples_s": [2.0] * 5},
+            "matrix": {"description": "full matrix"},
+            "machine_parallel": {"efficiency": 0.95, "sequential_s": 4.0, "together_s": 2.1},
+            "regeneration": {"workers_1": regen, "workers_2": {**regen, "wall_s": 6.0},
+                             "overhead_workers_1": {"overhead_over_floor": 0.5, "engine_per_run_s": 2.5,
+                                                    "compute_per_run_s": 1.5}},
+            "noop": {"benchmarked": {"wall_s": 1.0, "runs": 4}, "full": {"wall_s": 1.0, "runs": 4},
+                     "tenfold": {"wall_s": 1.5, "runs": 40, "synthesised": 36}},
+            "one_province": {"wall_s": 3.0, "province": "hue", "reran": 2, "runs": 4},
+            "cleaning": [{**clean, "rows": 100_000, "clean_register_rows_per_s": 100_000.0},
+                         {**clean, "rows": 1_000_000, "clean_register_rows_per_s": 250_000.0}],
+            "linearity": 0.8, "make_test": {"wall_s": 60.0, "exit_status": 0, "summary": "3 passed"}}
+
+
+def test_rows_cover_every_measurement(bench):
+    rows = {r["name"]: r for r in bench.rows_from(_fake_results())}
+    assert rows["parallel_efficiency"]["value"] == pytest.approx(10 / 12, abs=1e-4)
+    assert rows["parallel_efficiency"]["pass"] is False
+    assert rows["noop_growth_vs_runs"]["value"] == pytest.approx(0.15)
+    assert rows["clean_register_rows_per_s"]["pass"] is True
+    assert rows["clean_peak_rss_1m"]["value"] == pytest.approx(300 / 1024, abs=1e-4)
+    assert set(bench.TARGETS) <= set(rows)
+    json.dumps(list(rows.values()))
+
+
+def test_scratch_copy_has_the_project_but_no_venv_or_outputs(bench, tmp_path):
+    root = bench.scratch_project(tmp_path / "p")
+    assert (root / "Makefile").is_file() and (root / "src" / "khuyencong" / "paths.py").is_file()
+    assert (root / "benchmarks" / "empty.ipynb").is_file()
+    assert not (root / ".venv").exists()
+    assert not list((root / "data" / "processed").glob("*.parquet"))
+
+
+@pytest.mark.slow
+def test_cleaning_children_on_a_tiny_register(bench, tmp_path):
+    sizes = bench.measure_cleaning(REPO, tmp_path, [300])
+    (entry,) = sizes
+    assert entry["rows"] == 300 and entry["survey_rows"] > 0
+    assert entry["clean_rss_mb"] > 0 and entry["clean_register_rows_per_s"] > 0
+    assert not list(tmp_path.glob("*.csv"))  # generated inputs are removed after measuring
+    assert (tmp_path / "processed_300" / "register.parquet").is_file()
