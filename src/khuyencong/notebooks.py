@@ -5,7 +5,6 @@ runs: execution timestamps, papermill's own metadata and absolute paths are remo
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -68,10 +67,3 @@ def store_all(names: list[str] | None = None) -> list[Path]:
         execute(nb_path, nb_path)
         done.append(nb_path)
     return done
-
-
-def leaked_paths(nb_path: Path) -> list[str]:
-    """Absolute machine paths stored anywhere in a notebook file (should be none)."""
-    text = Path(nb_path).read_text(encoding="utf-8")
-    markers = [str(paths.project_root()), "/home/", "/root/", "/tmp/"]
-    return [m for m in markers if json.dumps(m)[1:-1] in text]

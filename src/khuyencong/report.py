@@ -12,7 +12,6 @@ from . import fingerprint as fp
 from . import paths
 from .files import atomic_write_text
 from .run import Options, run_reports, state_dir
-from .runjob import to_html  # noqa: F401  (kept: report.to_html is public)
 
 CHECKSUMS = ".raw_checksums.json"
 PROCESSED_TABLES = ("published_figures", "register", "survey", "province_stats", "plans")
