@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from fixtures.raw_files import REGISTER_HEADER, register_row, write_csv, write_xlsx
+from fixtures.shared import shared_file
 from khuyencong import datasets as ds
 from khuyencong.clean import clean_all, clean_table, data_status_for
 from khuyencong.files import sha256_file
@@ -138,13 +139,8 @@ def test_schemas_and_dictionary_agree_with_datasets():
 
 @pytest.mark.shared
 def test_gso_pxweb_exports_clean_into_province_stats(tmp_path):
-    from khuyencong import paths
-
-    shared = paths.shared_dir()
-    if shared is None:
-        pytest.skip("../shared is absent (GSO files live there)")
-    gso = shared / "data" / "gso"
-    files = [gso / "Index of Industrial production by province.csv", gso / "Average population by province.csv"]
+    files = [shared_file("gso", "Index of Industrial production by province.csv"),
+             shared_file("gso", "Average population by province.csv")]
     summary = clean_all({"province_stats": files}, out_dir=tmp_path)
     acc = summary.accounting
     assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"]).all()

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from fixtures.raw_files import REGISTER_HEADER, merged_register_xlsx, register_row, write_csv, write_xlsx
-from khuyencong import paths
+from fixtures.shared import shared_file
 from khuyencong.io import RawFormatError, fold, read_raw, split_header
 
 VI_TITLE = "Hỗ trợ máy sấy cà phê ở Đắk Lắk – Nguyễn Thị Ánh"
@@ -168,10 +168,7 @@ def test_xlsx_numbers_stay_numbers_and_project_ids_as_printed(tmp_path):
 
 @pytest.mark.shared
 def test_gso_pxweb_export_is_routed_to_the_gso_reader():
-    shared = paths.shared_dir()
-    if shared is None:
-        pytest.skip("../shared is absent (GSO files live there)")
-    path = shared / "data" / "gso" / "Index of Industrial production by province.csv"
+    path = shared_file("gso", "Index of Industrial production by province.csv")
     raw = read_raw(path)
     assert raw.dataset == "province_stats" and raw.decimal == "."
     assert "iip" in raw.frame.columns

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fixtures.shared import shared_file
 from khuyencong import provinces as P
-from khuyencong.paths import shared_dir
 
 # ------------------------------------------------------------------ registry integrity
 
@@ -389,13 +389,7 @@ def test_rebase_sums_as_single_string_is_rejected():
 
 
 def _shared(relative: str):
-    root = shared_dir()
-    if root is None:
-        pytest.skip("../shared is absent: real GSO/MOF files not available")
-    path = root / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} not in ../shared")
-    return path
+    return shared_file(*relative.removeprefix("data/").split("/"))
 
 
 @pytest.mark.shared

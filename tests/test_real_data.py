@@ -11,7 +11,8 @@ import random
 
 import pytest
 
-from khuyencong import gso, mof, paths, provinces
+from fixtures.shared import shared_file
+from khuyencong import gso, mof, provinces
 from khuyencong.files import sha256_file
 
 GSO_FILES = [
@@ -24,16 +25,6 @@ MOF_FILE = "Vietnam_National_Budget_Final.csv"
 SEED = 20240601
 LEGACY_CODES = {p.code for p in provinces.legacy_provinces()}
 HA_TAY = provinces.normalize_province("Hà Tây").code
-
-
-def shared_file(*parts):
-    root = paths.shared_dir()
-    if root is None:
-        pytest.skip("../shared not present: the real GSO/MOF files are not available")
-    path = root.joinpath("data", *parts)
-    if not path.is_file():
-        pytest.skip(f"../shared not present: {path.name} is missing")
-    return path
 
 
 def raw_records(path, delimiter):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khuyencong.paths import shared_dir
+from fixtures.shared import shared_file
 from khuyencong.vnformat import (
     AmbiguousNumberError,
     Amount,
@@ -356,13 +356,7 @@ def test_series_is_vectorised_fast():
 
 
 def _shared_file(relative: str):
-    root = shared_dir()
-    if root is None:
-        pytest.skip("../shared is absent: real GSO/MOF files not available")
-    path = root / "data" / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} not found under ../shared/data")
-    return path
+    return shared_file(*relative.split("/"))
 
 
 @pytest.mark.shared
