@@ -623,7 +623,7 @@ def child_spin() -> dict:
 
 
 def child_places(config: str) -> dict:
-    from khuyencong import runconfig
+    from khuyencong.runner import config as runconfig
 
     cfg = runconfig.load_config(Path(config))
     return {"places": [{"code": c, "name": n, "slug": s} for c, n, s in runconfig.places(cfg, "2025")]}
@@ -636,7 +636,8 @@ def child_compute(config: str, runs: list[list[str]], lang: str) -> dict:
     """
     import papermill as pm
 
-    from khuyencong import paths, runconfig
+    from khuyencong import paths
+    from khuyencong.runner import config as runconfig
 
     cfg = runconfig.load_config(Path(config))
     matrix = {(r.notebook.name, r.slug, r.lang): r for r in runconfig.build_matrix(cfg)}
@@ -658,8 +659,8 @@ def child_compute(config: str, runs: list[list[str]], lang: str) -> dict:
 def child_synthesise(config: str) -> dict:
     """State records and output files for every run lacking them, copied from a real run of the notebook."""
     from khuyencong import fingerprint as fp
-    from khuyencong import run as engine
-    from khuyencong import runconfig
+    from khuyencong.runner import run as engine
+    from khuyencong.runner import config as runconfig
 
     cfg = runconfig.load_config(Path(config))
     cache = fp.HashCache(engine.state_dir())
@@ -712,7 +713,7 @@ def child_modify(table: str, column: str, code: str) -> dict:
 
 
 def child_generate(path: str, rows: int) -> dict:
-    from khuyencong.demo import generate_register_csv
+    from khuyencong.synthetic.demo import generate_register_csv
 
     t0 = time.perf_counter()
     made = generate_register_csv(path, rows)
@@ -721,7 +722,7 @@ def child_generate(path: str, rows: int) -> dict:
 
 
 def child_validate(paths: list[str]) -> dict:
-    from khuyencong.validate import validate_paths
+    from khuyencong.ingest.validate import validate_paths
 
     t0 = time.perf_counter()
     report = validate_paths(paths)
@@ -730,7 +731,7 @@ def child_validate(paths: list[str]) -> dict:
 
 
 def child_clean(register: str, survey: str, out_dir: str, profile: bool) -> dict:
-    from khuyencong.clean import clean_all
+    from khuyencong.ingest.clean import clean_all
 
     inputs = {"register": [Path(register)], "survey": [Path(survey)]}
     if not profile:

@@ -20,7 +20,8 @@ output_dir = None'''
 
 # Counts the selected province's register rows and saves them as a table when output_dir is set.
 COUNT_ROWS = '''from pathlib import Path
-from khuyencong import params, tables
+from khuyencong.analysis import selection as params
+from khuyencong.analysis import tables
 sel = params.select(province, start_year, end_year, boundaries, lang)
 rows = sel.filter(tables.load("register", processed_dir))
 print(sel.label, len(rows), round(float(rows["state_support"].sum()), 3))

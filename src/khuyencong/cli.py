@@ -8,14 +8,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from khuyencong.errors import EXIT_BAD_INPUT, KhuyencongError
+
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import validate_paths
+    from khuyencong.ingest.validate import validate_paths
 
     report = validate_paths([Path(p) for p in args.paths], dataset=args.dataset)
     print(report.format())
     if args.output:
-        from .export import export_table
+        from khuyencong.ingest.export import export_table
 
         export_table(report.as_frame(), Path(args.output))
         print(f"problems written to {args.output}")
@@ -23,7 +25,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .clean import clean_all
+    from khuyencong.ingest.clean import clean_all
 
     inputs = None
     if args.input:
@@ -39,7 +41,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _published(args: argparse.Namespace) -> int:
-    from .published import build_published
+    from khuyencong.ingest.published import build_published
 
     frame = build_published()
     print(f"published figures: {len(frame)} rows → data/processed/published_figures.parquet (+ .csv)")
@@ -47,15 +49,17 @@ def _published(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import generate
+    from khuyencong.synthetic.demo import generate
 
     summary = generate(seed=args.seed) if args.seed is not None else generate()
-    print(summary)
+    rows = sum(summary.files.values())
+    print(f"SYNTHETIC demo set (seed {summary.seed}): {len(summary.files)} files, {rows} rows, "
+          f"{len(summary.planted)} planted problems → {summary.out_dir}")
     return 0
 
 
 def _templates(args: argparse.Namespace) -> int:
-    from .templates import write_templates
+    from khuyencong.ingest.templates import write_templates
 
     for path in write_templates():
         print(path)
@@ -65,8 +69,8 @@ def _templates(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from . import paths
-    from .export import export_table
+    from khuyencong import paths
+    from khuyencong.ingest.export import export_table
 
     source = paths.processed_dir() / f"{args.table}.parquet"
     if not source.exists():
@@ -78,14 +82,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import store_all
+    from khuyencong.runner.notebooks import store_all
 
     store_all(args.names or None)
     return 0
 
 
 def _run_options(args: argparse.Namespace):
-    from .run import Options
+    from khuyencong.runner.run import Options
 
     return Options(provinces=args.province, notebooks=args.notebook, langs=args.lang, force=args.force,
                    dry_run=args.dry_run, workers=args.workers, scheduler=args.scheduler,
@@ -93,13 +97,13 @@ def _run_options(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .run import run_reports
+    from khuyencong.runner.run import run_reports
 
     return run_reports(_run_options(args))
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import build_reports
+    from khuyencong.runner.report import build_reports
 
     return build_reports(_run_options(args))
 
@@ -169,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KhuyencongError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import json
 import os
 from pathlib import Path
 
-from . import paths
-from .files import atomic_write_text, sha256_file
+from khuyencong import paths
+from khuyencong.files import atomic_write_text, sha256_file
 
 CODE_COLUMNS = ("province_code", "province_code_2025")
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}

@@ -1,0 +1,34 @@
+"""Read the processed tables that notebooks analyse (``data/processed/*.parquet``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from khuyencong import paths
+
+BUILD_HINT = {
+    "published_figures": "make published",
+    "register": "make clean-data",
+    "survey": "make clean-data",
+    "province_stats": "make clean-data",
+    "plans": "make clean-data",
+}
+
+
+def load(name: str, processed_dir: Path | str | None = None) -> pd.DataFrame:
+    """One processed table by name; a missing table says which command builds it."""
+    if name not in BUILD_HINT:
+        raise ValueError(f"unknown processed table {name!r}; known: {sorted(BUILD_HINT)}")
+    path = Path(processed_dir or paths.processed_dir()) / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{paths.relative_to_root(path)} is missing: run `{BUILD_HINT[name]}` first")
+    return pd.read_parquet(path)
+
+
+def data_status(*frames: pd.DataFrame) -> str:
+    """"SYNTHETIC" if any row of any frame is synthetic, else "REAL"."""
+    statuses = set()
+    for frame in frames:
+        statuses |= set(frame["data_status"].astype(str).unique())
+    return "SYNTHETIC" if any(s.startswith("SYNTHETIC") for s in statuses) else "REAL"

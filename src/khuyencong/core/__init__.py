@@ -1,0 +1,1 @@
+"""Vocabulary every layer shares: provinces (63/34), Vietnamese figures, labels, dataset formats, schemas."""

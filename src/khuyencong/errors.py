@@ -1,0 +1,44 @@
+"""User-facing errors: one base class, one exit code per kind, turned into one message by the CLI.
+
+Every error a user can cause by what they pass (a file, a setting, a parameter) derives from
+:class:`KhuyencongError`. The CLI prints ``error: <message>`` and exits with the class's
+``exit_code``; it never shows a traceback for these. Each subclass also keeps the built-in base
+it had (``ValueError``, ``RuntimeError``) so existing ``except ValueError`` callers still work.
+
+Exit codes (also in the README):
+
+====  ==========================================================
+0     success
+1     a notebook run failed, or validation found problems
+2     bad input: a file, a value, a parameter, a command-line argument or ``reports.yml``
+3     another run holds the reports lock
+5     environment: disk full, read-only folder, missing program
+====  ==========================================================
+"""
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_LOCKED = 3
+EXIT_ENVIRONMENT = 5
+
+
+class KhuyencongError(Exception):
+    """Base of every error whose message is meant for the user (no traceback)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InputError(KhuyencongError, ValueError):
+    """A file, value or parameter the user passed cannot be used as it is."""
+
+
+class ConfigurationError(KhuyencongError, ValueError):
+    """A configuration file (``reports.yml``, a mapping) or a command-line filter is wrong."""
+
+
+class EnvironmentProblem(KhuyencongError, RuntimeError):
+    """The machine cannot do what was asked: disk full, read-only folder, missing program."""
+
+    exit_code = EXIT_ENVIRONMENT

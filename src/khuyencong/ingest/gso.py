@@ -1,0 +1,367 @@
+"""Read GSO PX-Web CSV exports (provincial statistics) into a long, registry-resolved table.
+
+The exports look like this (UTF-8 with BOM, CRLF, ``;`` separator)::
+
+    "Index of Industrial production by province by Cities, provincies and Year"
+    <blank line>
+    "Cities, provincies";"2012";"2013";...;"Total Prel. 2016";"Male 2015";...
+    " WHOLE COUNTRY";105.8;...
+    "Red River Delta";..;...
+    "Thai  Nguyen";...
+
+Quirks handled: the BOM, any line ending, the quoted title and blank line, names with
+leading/doubled spaces, ``..`` for missing (the only missing marker accepted), the country and
+region subtotal rows (set aside in ``aggregates``), and column labels that carry a measure and a
+preliminary flag (``Total Prel. 2016`` → measure "Total", status "prel", year 2016).
+
+Values are English-formatted (``105.8``). The files use the 63-province boundaries in force
+2008-2025 (``boundaries="legacy"``); older exports also carry Hà Tây rows (before 2008).
+Every data row ends up in exactly one of ``data``, ``aggregates`` or ``rejected``, and the
+:class:`Accounting` check proves it. In ``aggregates``, ``province_code``/``province_name`` hold
+the registry's region code and name (``RRD``, ``Đồng bằng sông Hồng``); the country row has
+no code (NA) and its printed name, cleaned.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from khuyencong import paths
+from khuyencong.core import provinces
+from khuyencong.core.vnformat import parse_number_series
+from khuyencong.errors import InputError
+
+__all__ = [
+    "Accounting",
+    "ColumnLabel",
+    "GsoFormatError",
+    "GsoTable",
+    "UnknownNamesError",
+    "classify_name",
+    "read_pxweb",
+    "to_province_stats",
+]
+
+BOUNDARIES = "legacy"
+MISSING = ".."
+DATA_COLUMNS = ["province_code", "province_name", "name_as_printed", "year", "measure", "status",
+                "value", "source_row"]
+AGGREGATE_COLUMNS = DATA_COLUMNS + ["area_type"]
+REJECTED_COLUMNS = ["source", "line", "name_as_printed", "suggestions", "message"]
+
+_LABEL_RE = re.compile(r"^(?:(?P<measure>.*?)\s+)??(?:(?P<prel>prel\.?)\s*)?(?P<year>\d{4})$", re.IGNORECASE)
+
+
+class GsoFormatError(InputError):
+    """The file does not have the PX-Web layout (title, blank line, header, rows)."""
+
+
+class UnknownNamesError(InputError):
+    """Some row names are neither a province nor a region/country; ``.rejected`` lists them all."""
+
+    def __init__(self, message: str, rejected: pd.DataFrame):
+        super().__init__(message)
+        self.rejected = rejected
+
+
+@dataclass(frozen=True)
+class ColumnLabel:
+    """One parsed header label such as ``Total Prel. 2016``."""
+
+    label: str
+    measure: str
+    year: int
+    status: str  # "prel" or "final"
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Where every line of the file went; :meth:`check` raises if anything is unaccounted for."""
+
+    lines_in_file: int
+    title_lines: int
+    blank_lines: int
+    header_lines: int
+    rows_read: int
+    province_rows: int
+    aggregate_rows: int
+    rejected_rows: int
+    cells: int = 0
+    missing_cells: int = 0
+    scientific_cells: int = 0
+
+    def check(self) -> "Accounting":
+        rows = self.province_rows + self.aggregate_rows + self.rejected_rows
+        lines = self.title_lines + self.blank_lines + self.header_lines + self.rows_read
+        if rows != self.rows_read or lines != self.lines_in_file:
+            raise RuntimeError(f"row accounting does not balance (a bug, please report): {self}")
+        return self
+
+
+@dataclass
+class GsoTable:
+    """A parsed PX-Web export. ``data`` holds province rows, long (one row per cell)."""
+
+    data: pd.DataFrame
+    aggregates: pd.DataFrame
+    rejected: pd.DataFrame
+    title: str
+    source: str
+    accounting: Accounting
+    columns: tuple[ColumnLabel, ...] = field(default=())
+    boundaries: str = BOUNDARIES
+
+    @property
+    def measures(self) -> list[str]:
+        return sorted({c.measure for c in self.columns})
+
+
+# --- names -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameResult:
+    """How one row name was classified: "province", "country", "region" or "rejected"."""
+
+    kind: str
+    code: object = pd.NA
+    name: object = pd.NA
+    suggestions: tuple[str, ...] = ()
+    message: str = ""
+
+
+def _clean_name(text: str) -> str:
+    return " ".join(text.split())
+
+
+@functools.cache
+def _region_index() -> dict[str, tuple[str, str]]:
+    """Normalised region spelling → (region code, registry name), from ``provinces.regions()``."""
+    index = {}
+    for r in provinces.regions().itertuples():
+        for spelling in (r.name, r.name_en, *str(r.aliases or "").split(";")):
+            if spelling.strip():
+                index[provinces.normalise_key(spelling)] = (r.code, r.name)
+    return index
+
+
+def classify_name(text: str, boundaries: str = BOUNDARIES) -> NameResult:
+    """Classify a printed row name against the province registry (whitespace is normalised)."""
+    clean = _clean_name(text)
+    if provinces.is_region_or_country(clean):
+        region = _region_index().get(provinces.normalise_key(clean))
+        return NameResult("region", *region) if region else NameResult("country", pd.NA, clean)
+    try:
+        prov = provinces.normalize_province(clean, boundaries=boundaries)
+    except provinces.UnknownProvinceError as exc:
+        return NameResult("rejected", suggestions=tuple(exc.suggestions), message=str(exc))
+    return NameResult("province", prov.code, prov.name)
+
+
+def rejected_frame(source: str, lines: list[int], names: list[str], results: list[NameResult]) -> pd.DataFrame:
+    """The rows whose name was rejected: source, line, name_as_printed, suggestions, message."""
+    rows = [
+        {"source": source, "line": line, "name_as_printed": name,
+         "suggestions": "; ".join(r.suggestions), "message": r.message}
+        for line, name, r in zip(lines, names, results) if r.kind == "rejected"
+    ]
+    return pd.DataFrame(rows, columns=REJECTED_COLUMNS).astype({"line": "int64"})
+
+
+def raise_or_keep(rejected: pd.DataFrame, strict: bool) -> None:
+    """Raise :class:`UnknownNamesError` listing every rejected name when ``strict``."""
+    if not strict or rejected.empty:
+        return
+    lines = [
+        f"  {r.source}, line {r.line}: {r.name_as_printed!r} is not a known province, region or country"
+        + (f" (did you mean: {r.suggestions}?)" if r.suggestions else "")
+        for r in rejected.itertuples()
+    ]
+    raise UnknownNamesError(
+        f"{len(lines)} unknown name(s):\n" + "\n".join(lines)
+        + "\nFix the names or add aliases to the province registry; strict=False collects them in .rejected.",
+        rejected,
+    )
+
+
+def check_unique(frame: pd.DataFrame, keys: list[str], source: str,
+                 error: type[Exception] | None = None) -> None:
+    """Two rows for the same province (and year) would silently double-count: refuse."""
+    dup = frame[frame.duplicated(keys, keep=False)]
+    if not dup.empty:
+        shown = dup.drop_duplicates("source_row").sort_values("source_row").head(10)
+        listing = "; ".join(f"line {r.source_row}: {r.name_as_printed!r}" for r in shown.itertuples())
+        raise (error or GsoFormatError)(f"{source}: the same province appears more than once ({listing}); remove the duplicates")
+
+
+def source_name(path: Path) -> str:
+    """The file as recorded in outputs: relative to the project root, else the bare file name."""
+    return paths.relative_to_root(path)
+
+
+# --- header ----------------------------------------------------------------------------
+
+
+def parse_label(label: str) -> ColumnLabel:
+    """``"2012"`` → ("", 2012, final); ``"Total Prel. 2016"`` → ("Total", 2016, prel)."""
+    text = _clean_name(label)
+    m = _LABEL_RE.match(text)
+    if not m:
+        raise ValueError(f"column label {label!r} is not '[measure] [Prel.] YYYY'")
+    return ColumnLabel(label, m["measure"] or "", int(m["year"]), "prel" if m["prel"] else "final")
+
+
+def _parse_header(header: list[str], source: str, line: int) -> tuple[ColumnLabel, ...]:
+    if len(header) < 2:
+        raise GsoFormatError(f"{source}, line {line}: header has {len(header)} column(s); expected a name column and years")
+    try:
+        labels = tuple(parse_label(h) for h in header[1:])
+    except ValueError as exc:
+        raise GsoFormatError(f"{source}, line {line}: {exc}") from None
+    seen: dict[tuple[str, int], str] = {}
+    for lab in labels:
+        key = (lab.measure, lab.year)
+        if key in seen:
+            raise GsoFormatError(f"{source}, line {line}: columns {seen[key]!r} and {lab.label!r} are the same measure and year")
+        seen[key] = lab.label
+    return labels
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class _RawFile:
+    title: str
+    header_line: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    blank_lines: int
+    lines_in_file: int
+
+
+def _read_raw(path: Path, source: str) -> _RawFile:
+    # newline="" lets csv see every line ending (CRLF, LF, CR) and count lines itself.
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=";", quotechar='"')
+        records = [(reader.line_num, rec) for rec in reader]
+        lines_in_file = reader.line_num
+    blank = [line for line, rec in records if not any(f.strip() for f in rec)]
+    filled = [(line, rec) for line, rec in records if any(f.strip() for f in rec)]
+    if len(filled) < 2:
+        raise GsoFormatError(f"{source}: expected a title line, a header line and data rows; found {len(filled)} non-blank line(s)")
+    (title_line, title), (header_line, header) = filled[0], filled[1]
+    if len(title) != 1:
+        raise GsoFormatError(f"{source}, line {title_line}: expected the quoted title alone on the first line, found {len(title)} fields")
+    width = len(header)
+    for line, rec in filled[2:]:
+        if len(rec) != width:
+            raise GsoFormatError(f"{source}, line {line}: {len(rec)} fields where the header (line {header_line}) has {width}")
+    return _RawFile(title[0].strip(), header_line, header, filled[2:], len(blank), lines_in_file)
+
+
+def _parse_values(cells: pd.DataFrame, lines: list[int], labels: tuple[ColumnLabel, ...], source: str) -> tuple[np.ndarray, int]:
+    """Parse every cell (English format); ``..`` is missing, anything else unparseable raises."""
+    values = np.empty(cells.shape, dtype="float64")
+    missing = 0
+    for j, lab in enumerate(labels):
+        col = cells.iloc[:, j].str.strip()
+        is_missing = (col == MISSING).to_numpy()
+        parsed, failed = parse_number_series(col, decimal=".")
+        bad = failed.to_numpy() | (parsed.isna().to_numpy() & ~is_missing)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise GsoFormatError(
+                f"{source}, line {lines[i]}, column {lab.label!r}: cannot read {cells.iat[i, j]!r} as a number "
+                f"(English format such as 105.8; '{MISSING}' for missing) — {int(bad.sum())} such cell(s) in this column"
+            )
+        values[:, j] = parsed.to_numpy()
+        missing += int(is_missing.sum())
+    return values, missing
+
+
+def _long(rows: pd.DataFrame, values: np.ndarray, labels: tuple[ColumnLabel, ...]) -> pd.DataFrame:
+    """One output row per (input row, column label), in file order."""
+    n, k = values.shape
+    out = pd.DataFrame({
+        "province_code": np.repeat(rows["code"].to_numpy(dtype=object), k),
+        "province_name": np.repeat(rows["name"].to_numpy(dtype=object), k),
+        "name_as_printed": np.repeat(rows["printed"].to_numpy(dtype=object), k),
+        "year": np.tile([lab.year for lab in labels], n),
+        "measure": np.tile([lab.measure for lab in labels], n),
+        "status": np.tile([lab.status for lab in labels], n),
+        "value": values.reshape(-1),
+        "source_row": np.repeat(rows["line"].to_numpy(), k),
+    })
+    for col in ("province_code", "province_name", "name_as_printed", "measure", "status"):
+        out[col] = out[col].astype("string")
+    return out.astype({"year": "int64", "source_row": "int64", "value": "float64"})
+
+
+def read_pxweb(path: Path | str, strict: bool = True) -> GsoTable:
+    """Read a GSO PX-Web CSV export.
+
+    Province rows are resolved through :func:`khuyencong.core.provinces.normalize_province`
+    (legacy boundaries); WHOLE COUNTRY and region rows go to ``aggregates``. An unknown name
+    raises :class:`UnknownNamesError` listing all of them (``strict=False``: kept in ``rejected``).
+    """
+    path = Path(path)
+    source = source_name(path)
+    raw = _read_raw(path, source)
+    labels = _parse_header(raw.header, source, raw.header_line)
+    lines = [line for line, _ in raw.rows]
+    printed = [rec[0] for _, rec in raw.rows]
+    results = [classify_name(name) for name in printed]
+    kinds = [r.kind for r in results]
+    rejected = rejected_frame(source, lines, printed, results)
+    raise_or_keep(rejected, strict)
+
+    cells = pd.DataFrame([rec[1:] for _, rec in raw.rows], dtype="string")
+    values, missing = _parse_values(cells, lines, labels, source) if raw.rows else (np.empty((0, len(labels))), 0)
+    meta = pd.DataFrame({"line": lines, "printed": printed, "kind": kinds,
+                         "code": [r.code for r in results], "name": [r.name for r in results]}, dtype=object)
+    is_prov = (meta["kind"] == "province").to_numpy()
+    is_agg = meta["kind"].isin(["country", "region"]).to_numpy()
+    data = _long(meta[is_prov], values[is_prov], labels)
+    check_unique(data, ["province_code", "measure", "year"], source)
+    aggregates = _long(meta[is_agg], values[is_agg], labels)
+    aggregates["area_type"] = pd.Series(np.repeat(meta.loc[is_agg, "kind"].to_numpy(dtype=object), len(labels)),
+                                        dtype="string")
+    accounting = Accounting(
+        lines_in_file=raw.lines_in_file, title_lines=1, blank_lines=raw.blank_lines, header_lines=1,
+        rows_read=len(raw.rows), province_rows=int(is_prov.sum()), aggregate_rows=int(is_agg.sum()),
+        rejected_rows=len(rejected), cells=int(values.size), missing_cells=missing,
+    ).check()
+    return GsoTable(data, aggregates, rejected, raw.title, source, accounting, labels)
+
+
+# --- province_stats --------------------------------------------------------------------
+
+
+def to_province_stats(table: GsoTable, column: str, measure: str | None = None) -> pd.DataFrame:
+    """A ``province_stats`` input: province, province_code, year, ``column``.
+
+    With several measures in the file (Total/Male/...), ``measure`` must name one. Cells that
+    were ``..`` are dropped (no observation). Preliminary (``Prel.``) figures are kept.
+    """
+    available = table.measures
+    if measure is None:
+        if len(available) != 1:
+            raise ValueError(f"{table.source} has several measures {available}; pass measure=, e.g. measure={available[0]!r}")
+        measure = available[0]
+    if measure not in available:
+        raise ValueError(f"{table.source} has no measure {measure!r}; available: {available}")
+    rows = table.data[(table.data["measure"] == measure) & table.data["value"].notna()]
+    out = pd.DataFrame({
+        "province": rows["province_name"],
+        "province_code": rows["province_code"],
+        "year": rows["year"],
+        column: rows["value"],
+    })
+    return out.sort_values(["province_code", "year"], kind="stable").reset_index(drop=True)

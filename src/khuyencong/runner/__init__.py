@@ -1,0 +1,1 @@
+"""notebooks → reports/: the report matrix, fingerprints, execution, publishing, manifest and index site."""

@@ -1,0 +1,261 @@
+"""``reports.yml``: which notebooks run for which provinces, years, boundaries and languages.
+
+The matrix is notebook × province × language × boundaries. Provinces come from the registry and
+their folder names (slugs) from its ASCII names, never from what a user typed; every output path
+is checked to stay inside ``reports/``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from khuyencong import paths
+from khuyencong.errors import ConfigurationError
+
+CONFIG_NAME = "reports.yml"
+NATIONAL_SLUG = "all"
+SCOPES = ("national", "provinces")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_SCALAR = (str, int, float, bool, type(None))
+_RESERVED_PARAMS = {"province", "start_year", "end_year", "boundaries", "lang", "processed_dir", "output_dir"}
+
+
+class ConfigError(ConfigurationError):
+    """reports.yml (or a command-line filter) asks for something that cannot be run."""
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    name: str
+    scope: str                       # "national" or "provinces"
+    inputs: tuple[str, ...]          # processed tables; province runs hash only that province's rows
+    whole_inputs: tuple[str, ...]    # tables a province run depends on entirely (e.g. comparisons)
+    title: dict[str, str]
+    parameters: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        return paths.notebooks_dir() / f"{self.name}.ipynb"
+
+
+@dataclass(frozen=True)
+class Config:
+    start_year: int
+    end_year: int
+    boundaries: tuple[str, ...]
+    languages: tuple[str, ...]
+    provinces: Any                   # "all" or a list of names/codes
+    timeout: int
+    kernel: str
+    notebooks: tuple[NotebookSpec, ...]
+    path: Path | None = None         # the file read
+    source: str = CONFIG_NAME        # the same, as shown in the manifest
+
+
+@dataclass(frozen=True)
+class Run:
+    notebook: NotebookSpec
+    code: str | None                 # GSO code on ``boundaries``; None = national overview
+    name: str                        # registry name, or "all"
+    slug: str
+    lang: str
+    boundaries: str
+    start_year: int
+    end_year: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rel_dir(self) -> str:
+        """Output folder relative to ``reports/``."""
+        parts = ([] if self.boundaries == "2025" else ["legacy"]) + [self.lang, self.slug, self.notebook.name]
+        return "/".join(parts)
+
+    @property
+    def run_id(self) -> str:
+        return ".".join((self.boundaries, self.lang, self.slug, self.notebook.name))
+
+    @property
+    def label(self) -> str:
+        return self.rel_dir
+
+    def parameters(self) -> dict[str, Any]:
+        """Papermill parameters (``output_dir`` is filled in by the runner)."""
+        return {"province": self.name, "start_year": self.start_year, "end_year": self.end_year,
+                "boundaries": self.boundaries, "lang": self.lang, "processed_dir": None,
+                **self.extra}
+
+
+# ---------------------------------------------------------------- reading
+
+def config_path() -> Path:
+    return paths.project_root() / CONFIG_NAME
+
+
+def _list(value, what: str) -> tuple:
+    if isinstance(value, (str, int)):
+        return (value,)
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{CONFIG_NAME}: {what} must be a value or a non-empty list, got {value!r}")
+    return tuple(value)
+
+
+def _notebook(block: Any, index: int) -> NotebookSpec:
+    where = f"{CONFIG_NAME}: notebooks[{index}]"
+    if not isinstance(block, dict) or "name" not in block:
+        raise ConfigError(f"{where} must be a mapping with at least 'name' (the notebook file stem)")
+    unknown = set(block) - {"name", "scope", "inputs", "whole_inputs", "title", "parameters"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+    name = str(block["name"])
+    if not _NAME_RE.fullmatch(name):
+        raise ConfigError(f"{where}: notebook name {name!r} must be a plain file stem (letters, digits, _ and -)")
+    scope = block.get("scope", "provinces")
+    if scope not in SCOPES:
+        raise ConfigError(f"{where} ({name}): scope must be one of {SCOPES}, not {scope!r}")
+    from khuyencong.analysis.tables import BUILD_HINT  # light module: no pandas import at call time needed
+
+    inputs = tuple(block.get("inputs") or ())
+    whole = tuple(block.get("whole_inputs") or ())
+    bad = [t for t in (*inputs, *whole) if t not in BUILD_HINT]
+    if bad:
+        raise ConfigError(f"{where} ({name}): unknown input table(s) {bad}; known: {sorted(BUILD_HINT)}")
+    params = dict(block.get("parameters") or {})
+    clash = _RESERVED_PARAMS & set(params)
+    if clash or not all(isinstance(v, _SCALAR) for v in params.values()):
+        raise ConfigError(f"{where} ({name}): parameters must be plain values and cannot set {sorted(_RESERVED_PARAMS)}")
+    title = block.get("title") or {}
+    if isinstance(title, str):
+        title = {"vi": title, "en": title}
+    return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check ``reports.yml``; errors say which key is wrong and what is allowed."""
+    import yaml
+
+    from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
+    from khuyencong.core.i18n import LANGS
+
+    path = Path(path or config_path())
+    if not path.exists():
+        raise ConfigError(f"{paths.relative_to_root(path)} is missing: it lists the notebooks to run (see README)")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    years = _list(data.get("years", [2012, 2024]), "years")
+    if len(years) != 2 or not (YEAR_MIN <= int(years[0]) <= int(years[1]) <= YEAR_MAX):
+        raise ConfigError(f"{CONFIG_NAME}: years must be [start, end] within {YEAR_MIN}..{YEAR_MAX}, got {years!r}")
+    boundaries = tuple(str(b) for b in _list(data.get("boundaries", ["2025"]), "boundaries"))
+    langs = tuple(_list(data.get("languages", list(LANGS)), "languages"))
+    for value, allowed, what in ((boundaries, ("2025", "legacy"), "boundaries"), (langs, LANGS, "languages")):
+        if not set(value) <= set(allowed):
+            raise ConfigError(f"{CONFIG_NAME}: {what} must be among {allowed}, got {list(value)}")
+    notebooks = tuple(_notebook(b, i) for i, b in enumerate(data.get("notebooks") or []))
+    if not notebooks:
+        raise ConfigError(f"{CONFIG_NAME}: 'notebooks' lists nothing to run")
+    names = [nb.name for nb in notebooks]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{CONFIG_NAME}: a notebook is listed twice: {names}")
+    timeout = int(data.get("timeout", 600))
+    if timeout <= 0:
+        raise ConfigError(f"{CONFIG_NAME}: timeout (seconds per cell) must be positive, got {timeout}")
+    return Config(int(years[0]), int(years[1]), boundaries, langs, data.get("provinces", "all"),
+                  timeout, str(data.get("kernel", "khuyencong")), notebooks, path,
+                  paths.relative_to_root(path))
+
+
+# ---------------------------------------------------------------- provinces and slugs
+
+def slugify(ascii_name: str) -> str:
+    """``"Ha Noi"`` → ``"ha-noi"`` (registry ASCII names only)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug:
+        raise ConfigError(f"cannot make a folder name from {ascii_name!r}")
+    return slug
+
+
+def resolve_province(text: Any, boundaries: str) -> tuple[str | None, str, str, str]:
+    """(code, name, slug, note) of a province name/code on ``boundaries``; ``"all"`` is the country.
+
+    A legacy-only name on 2025 boundaries resolves to the province that absorbed it (``note``
+    says so). Anything else unknown raises ConfigError, so no user text ever becomes a path.
+    """
+    if str(text).strip().lower() in ("all", "*", NATIONAL_SLUG):
+        return None, NATIONAL_SLUG, NATIONAL_SLUG, ""
+    from khuyencong.core import provinces
+
+    note = ""
+    try:
+        record = provinces.normalize_province(text, boundaries)
+    except provinces.MergedProvinceError as merged:
+        record = merged.successor
+        note = f"{merged.legacy.name} → {record.name} ({boundaries} boundaries)"
+    except (provinces.ProvinceError, TypeError) as exc:
+        raise ConfigError(f"province {text!r}: {exc}") from None
+    return record.code, record.name, slugify(record.name_ascii), note
+
+
+def places(config: Config, boundaries: str) -> list[tuple[str | None, str, str]]:
+    """(code, name, slug) of the national overview and every configured province on ``boundaries``."""
+    from khuyencong.core import provinces
+
+    if config.provinces == "all":
+        records = provinces.provinces_2025() if boundaries == "2025" else provinces.legacy_provinces()
+        chosen = [(p.code, p.name, slugify(p.name_ascii)) for p in records]
+    else:
+        chosen = [resolve_province(p, boundaries)[:3] for p in _list(config.provinces, "provinces")]
+    unique = {c: (c, n, s) for c, n, s in chosen if c is not None}
+    return [(None, NATIONAL_SLUG, NATIONAL_SLUG)] + [unique[c] for c in sorted(unique)]
+
+
+def build_matrix(config: Config) -> list[Run]:
+    """Every run the config asks for, in a stable order (notebook, boundaries, lang, province)."""
+    runs = []
+    for nb in config.notebooks:
+        if not nb.path.exists():
+            raise ConfigError(f"{CONFIG_NAME} lists {nb.name!r} but notebooks/{nb.name}.ipynb does not exist; "
+                              "add the notebook or remove its block")
+        for boundaries in config.boundaries:
+            chosen = places(config, boundaries)
+            if nb.scope == "national":
+                chosen = chosen[:1]
+            for lang in config.languages:
+                for code, name, slug in chosen:
+                    runs.append(Run(nb, code, name, slug, lang, boundaries,
+                                    config.start_year, config.end_year, nb.parameters))
+    for run in runs:
+        inside_reports(run.rel_dir)
+    return runs
+
+
+def select(runs: list[Run], provinces: list[str] | None = None, notebooks: list[str] | None = None,
+           langs: list[str] | None = None) -> tuple[list[Run], list[str]]:
+    """Runs matching the command-line filters, and notes on how province names were read."""
+    notes: list[str] = []
+    if notebooks:
+        known = {r.notebook.name for r in runs}
+        unknown = sorted(set(notebooks) - known)
+        if unknown:
+            raise ConfigError(f"--notebook {unknown}: not in {CONFIG_NAME} (known: {sorted(known)})")
+        runs = [r for r in runs if r.notebook.name in notebooks]
+    if langs:
+        runs = [r for r in runs if r.lang in langs]
+    if provinces:
+        wanted: set[tuple[str, str]] = set()
+        for text in provinces:
+            for b in {r.boundaries for r in runs}:
+                code, _, slug, note = resolve_province(text, b)
+                wanted.add((b, slug))
+                if note:
+                    notes.append(note)
+        runs = [r for r in runs if (r.boundaries, r.slug) in wanted]
+    return runs, notes
+
+
+def inside_reports(rel: str | Path) -> Path:
+    """``reports/<rel>`` resolved; ConfigError when it would land outside ``reports/``."""
+    base = paths.reports_dir().resolve()
+    target = (base / rel).resolve()
+    if target == base or base not in target.parents:
+        raise ConfigError(f"output path {str(rel)!r} would leave reports/; refusing to write there")
+    return target
