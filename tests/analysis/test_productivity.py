@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from khuyencong.synthetic import demo
+from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.analysis import metrics
 from khuyencong.analysis import models
 from khuyencong.analysis import productivity as prod
@@ -105,24 +106,24 @@ TRUTH = {"truth": {"survey": {"att_by_event_time_sample": {"-1": 0.0, "0": 0.1, 
 
 
 def test_true_event_path_bins_the_end_points_with_row_weights():
-    path = demo.true_event_path(TRUTH, [-7, -1, 0, 0, 1, 2, 3, 5, 5], window=(-2, 3)).set_index("event_time")
+    path = synthetic_truth.true_event_path(TRUTH, [-7, -1, 0, 0, 1, 2, 3, 5, 5], window=(-2, 3)).set_index("event_time")
     assert path.loc[-2, "true_effect"] == 0.0  # before support: no effect, even if not in the sidecar
     assert path.loc[3, "true_effect"] == pytest.approx((0.3 + 0.5 + 0.5) / 3) and path.loc[3, "n"] == 3
-    assert demo.true_att(TRUTH, [-1, 0, 0, 1, 5]) == pytest.approx((0.1 + 0.1 + 0.2 + 0.5) / 4)
+    assert synthetic_truth.true_att(TRUTH, [-1, 0, 0, 1, 5]) == pytest.approx((0.1 + 0.1 + 0.2 + 0.5) / 4)
     with pytest.raises(ValueError, match="event times \\[4\\]"):
-        demo.true_event_path(TRUTH, [4])
+        synthetic_truth.true_event_path(TRUTH, [4])
 
 
 def test_true_att_by_category_scales_the_long_run_effect():
-    out = demo.true_att_by_category(TRUTH, ["technology"] * 4, [-1, 0, 1, 2]).set_index("category")
+    out = synthetic_truth.true_att_by_category(TRUTH, ["technology"] * 4, [-1, 0, 1, 2]).set_index("category")
     assert out.loc["technology", "true_att"] == pytest.approx(0.2 * (0.5 + 0.75 + 1.0) / 3)
 
 
 def test_load_truth_reads_the_sidecar(tmp_path):
-    (tmp_path / demo.TRUTH_NAME).write_text(json.dumps(TRUTH), encoding="utf-8")
-    assert demo.load_truth(tmp_path) == TRUTH
+    (tmp_path / synthetic_truth.TRUTH_NAME).write_text(json.dumps(TRUTH), encoding="utf-8")
+    assert synthetic_truth.load_truth(tmp_path) == TRUTH
     with pytest.raises(FileNotFoundError, match="khuyencong.synthetic.demo"):
-        demo.load_truth(tmp_path / "nowhere")
+        synthetic_truth.load_truth(tmp_path / "nowhere")
 
 
 # ---------------------------------------------------------------- reference points and tables

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from khuyencong.synthetic import demo
+from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics as mt
 from khuyencong.views import plots
@@ -156,29 +156,29 @@ def _truth():
 
 def test_expected_cofunding_follows_the_generator_model():
     reg = _register()
-    expected = demo.expected_cofunding(reg, _truth())
+    expected = synthetic_truth.expected_cofunding(reg, _truth())
     assert expected.tolist() == pytest.approx([0, 600, 400, 2000, 0, 400, 400, 0])
     with pytest.raises(ValueError, match="province_code"):
-        demo.expected_cofunding(reg.assign(province_code="01"), _truth())
+        synthetic_truth.expected_cofunding(reg.assign(province_code="01"), _truth())
     lognormal = _truth()
     lognormal["params"]["ratio_sigma"] = 0.5
-    assert demo.expected_cofunding(reg, lognormal)[1] == pytest.approx(600 * np.exp(0.125))
+    assert synthetic_truth.expected_cofunding(reg, lognormal)[1] == pytest.approx(600 * np.exp(0.125))
 
 
 def test_expected_cofunding_matches_the_committed_demo_register():
     from khuyencong.analysis import tables
     try:
-        reg, truth = tables.load("register"), demo.load_truth()
+        reg, truth = tables.load("register"), synthetic_truth.load_truth()
     except FileNotFoundError as exc:
         pytest.skip(f"demo data not built: {exc}")
-    true = results.cofunding_truth(reg, demo.expected_cofunding(reg, truth), by=None)["true_ratio"].iat[0]
+    true = results.cofunding_truth(reg, synthetic_truth.expected_cofunding(reg, truth), by=None)["true_ratio"].iat[0]
     assert true == pytest.approx(truth["truth"]["register"]["sample_aggregate_cofunding_ratio"], rel=0.03)
 
 
 def test_cofunding_table_with_truth_and_too_few_note():
     reg = _register()
     est = mt.bootstrap_cofunding(reg, by="category", n_boot=50, seed=1)
-    truth = results.cofunding_truth(reg, demo.expected_cofunding(reg, _truth()), by="category")
+    truth = results.cofunding_truth(reg, synthetic_truth.expected_cofunding(reg, _truth()), by="category")
     table = results.cofunding_table(est, "en", "category", "category", truth)
     row = table.set_index(i18n.t("category", "en")).loc[i18n.t("category.technology", "en")]
     # technology, spent: P2, P3, P6, P7 with state 800; contributions 1700; expected 600 + 400 + 400 + 400

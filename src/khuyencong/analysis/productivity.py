@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from khuyencong.synthetic import demo
+from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.analysis import models
@@ -92,9 +92,9 @@ def truth_for(panel: pd.DataFrame, truth: dict, window: tuple[int, int] = WINDOW
     rows = panel.loc[ok]
     post = rows["event_time"] >= 0
     return {
-        "att": demo.true_att(truth, rows["event_time"]) if post.any() else np.nan,
-        "event_path": demo.true_event_path(truth, rows["event_time"], window),
-        "by_category": demo.true_att_by_category(truth, rows["support_category"], rows["event_time"]),
+        "att": synthetic_truth.true_att(truth, rows["event_time"]) if post.any() else np.nan,
+        "event_path": synthetic_truth.true_event_path(truth, rows["event_time"], window),
+        "by_category": synthetic_truth.true_att_by_category(truth, rows["support_category"], rows["event_time"]),
     }
 
 

@@ -24,6 +24,8 @@ from khuyencong.errors import InputError
 LEGACY = "legacy"
 NEW = "2025"
 BOUNDARIES = (LEGACY, NEW)
+ALL = "all"
+ALL_WORDS = frozenset({"", "all", "*"})  # what a user may type to mean every province (the country)
 MERGER_DATE_2025 = "1 July 2025"
 
 _LEGACY_CSV = "provinces_legacy.csv"
@@ -320,6 +322,44 @@ def legacy_provinces(include_ha_tay: bool = False) -> list[Province]:
 def provinces_2025() -> list[Province]:
     """The 34 provinces from 1 July 2025 (Resolution 202/2025/QH15)."""
     return list(_registry().new.values())
+
+
+def boundaries_name(boundaries: str | int) -> str:
+    """``"2025"`` or ``"legacy"`` from what a user passed (papermill may pass the integer 2025)."""
+    text = str(boundaries).strip()
+    if text not in BOUNDARIES:
+        raise InputError(f"boundaries must be one of {BOUNDARIES}, not {boundaries!r}")
+    return text
+
+
+def records(boundaries: str, include_ha_tay: bool = False) -> list[Province]:
+    """Every province on ``boundaries``: the 34 of 2025 or the 63 legacy ones (+ Hà Tây on request)."""
+    boundaries = boundaries_name(boundaries)
+    return provinces_2025() if boundaries == NEW else legacy_provinces(include_ha_tay=include_ha_tay)
+
+
+def code_column(boundaries: str) -> str:
+    """The column of a processed table that holds GSO codes on ``boundaries``."""
+    return "province_code_2025" if boundaries_name(boundaries) == NEW else "province_code"
+
+
+def means_all(text: object) -> bool:
+    """True when ``text`` is one of :data:`ALL_WORDS` (every province, i.e. the country)."""
+    return str(text).strip().lower() in ALL_WORDS
+
+
+def resolve(text: str | int, boundaries: str) -> tuple[Province | None, MergedProvinceError | None]:
+    """(record, merge) for a notebook or command-line ``province`` value; (None, None) means all.
+
+    A legacy-only name on 2025 boundaries resolves to the province that absorbed it and returns the
+    :class:`MergedProvinceError` that says so as ``merge`` (to word a note); anything unknown raises.
+    """
+    if means_all(text):
+        return None, None
+    try:
+        return normalize_province(text, boundaries), None
+    except MergedProvinceError as merged:
+        return merged.successor, merged
 
 
 def to_2025(province_or_text: Province | str | int) -> Province:

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from khuyencong.synthetic import demo
+from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.analysis import models
@@ -133,7 +133,7 @@ def cofunding_by_province(register: pd.DataFrame, sel, n_boot: int = 499, seed: 
 def _cofunding_truth(sub: pd.DataFrame, truth: Mapping | None) -> float:
     if truth is None:
         return np.nan
-    expected = demo.expected_cofunding(sub, truth)
+    expected = synthetic_truth.expected_cofunding(sub, truth)
     return float(results.cofunding_truth(sub, expected, by=None)["true_ratio"].iat[0])
 
 
