@@ -11,7 +11,7 @@ KERNEL := khuyencong
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv bench test test-slow test-fast report report-plan data published clean-data notebooks lab validate lock distclean
+.PHONY: help venv bench test test-slow test-fast report report-plan data published official clean-data notebooks lab validate lock distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,10 +43,13 @@ report: $(STAMP) ## Processed data (if raw inputs changed) + changed reports: ma
 report-plan: $(STAMP) ## Show which reports would be regenerated and why (runs nothing)
 	$(BIN)/khuyencong report --dry-run
 
-data: published clean-data ## Build data/processed/ from data/raw/ (what the notebooks read)
+data: published official clean-data ## Build data/processed/ from data/raw/ (what the notebooks read)
 
 published: $(STAMP) ## Parse the published figures into data/processed/
 	$(BIN)/khuyencong published
+
+official: $(STAMP) ## Read the official statistics (GSO, MOF) in data/raw/official/ into data/processed/
+	$(BIN)/khuyencong official
 
 clean-data: $(STAMP) ## Validate and clean the raw datasets (demo set by default) into data/processed/
 	$(BIN)/khuyencong clean > /dev/null

@@ -488,6 +488,10 @@ def rows_from(r: dict) -> list[dict]:
     if r.get("linearity") is not None:
         rows.append(measurement("clean_time_per_row_1m_vs_100k", r["linearity"], "ratio",
                                 "below 1: fixed costs amortise; above 1 would be super-linear"))
+    if r.get("executors"):
+        import executors
+
+        rows += executors.rows(r["executors"])
     if r.get("make_test"):
         t = r["make_test"]
         rows.append(measurement("make test", t["wall_s"], "s", f"exit {t['exit_status']}: {t['summary']}"))
@@ -534,6 +538,12 @@ def main(args: argparse.Namespace) -> int:
                                    "overhead_workers_1": overheads(w1, calib, floor),
                                    "overhead_workers_2": overheads(w2, calib, floor)}
 
+        if not args.skip_executors:
+            import executors
+
+            say("== 2b executors on the full matrix: papermill loop, ploomber-engine, ours fresh and warm")
+            results["executors"] = executors.compare(root, write_config(root, FULL_CONFIG, subset_config(config, None)),
+                                                     say)
         say("== 3 no-op runs")
         results["noop"] = {"benchmarked": noop(root, SUBSET_CONFIG, args.noop_repeats)}
         say("== 4 one province changed")
@@ -626,7 +636,7 @@ def child_places(config: str) -> dict:
     from khuyencong.runner import config as runconfig
 
     cfg = runconfig.load_config(Path(config))
-    return {"places": [{"code": c, "name": n, "slug": s} for c, n, s in runconfig.places(cfg, "2025")]}
+    return {"places": [{"code": p.code, "name": p.name, "slug": p.slug} for p in runconfig.places(cfg, "2025")]}
 
 
 def child_compute(config: str, runs: list[list[str]], lang: str) -> dict:
@@ -659,11 +669,13 @@ def child_compute(config: str, runs: list[list[str]], lang: str) -> dict:
 def child_synthesise(config: str) -> dict:
     """State records and output files for every run lacking them, copied from a real run of the notebook."""
     from khuyencong import fingerprint as fp
-    from khuyencong.runner import run as engine
+    from khuyencong import paths
     from khuyencong.runner import config as runconfig
+    from khuyencong.runner import plan as engine
+    from khuyencong.runner import publish
 
     cfg = runconfig.load_config(Path(config))
-    cache = fp.HashCache(engine.state_dir())
+    cache = fp.HashCache(paths.state_dir())
     planned, _ = engine.plan(runconfig.build_matrix(cfg), cache, False, cfg.kernel)
     templates = {}
     for p in planned:
@@ -677,17 +689,17 @@ def child_synthesise(config: str) -> dict:
         if base not in templates:
             raise RuntimeError(f"no real run of {base} to copy state from; run the benchmarked matrix first")
         t = templates[base]
-        final = engine._final_dir(p.run)
+        final = publish.final_dir(p.run)
         final.mkdir(parents=True, exist_ok=True)
         for ext in (".ipynb", ".html"):
             target = final / f"{p.run.notebook.name}{ext}"
             if not target.exists():
-                os.link(engine._final_dir(t.run) / f"{base}{ext}", target)  # hard link: no disk cost
+                os.link(publish.final_dir(t.run) / f"{base}{ext}", target)  # hard link: no disk cost
         record = {**t.previous, "run_id": p.run.run_id, "label": p.run.label, "province_code": p.run.code,
                   "notebook": f"notebooks/{p.run.notebook.name}.ipynb", "parameters": p.fingerprint["parameters"],
                   "fingerprint": p.fingerprint, "inputs": p.inputs, "status": "ok", "error": None,
                   "outputs": [f"{p.run.rel_dir}/{p.run.notebook.name}{ext}" for ext in (".html", ".ipynb")]}
-        engine._state_file(p.run).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        publish.state_file(p.run).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         made += 1
     cache.save()
     return {"synthesised": made}
@@ -713,7 +725,7 @@ def child_modify(table: str, column: str, code: str) -> dict:
 
 
 def child_generate(path: str, rows: int) -> dict:
-    from khuyencong.synthetic.demo import generate_register_csv
+    from khuyencong.synthetic import generate_register_csv
 
     t0 = time.perf_counter()
     made = generate_register_csv(path, rows)
@@ -762,6 +774,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--noop-repeats", type=int, default=3)
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="register rows to clean")
     p.add_argument("--skip-test-suite", action="store_true", help="do not time `make test`")
+    p.add_argument("--skip-executors", action="store_true",
+                   help="do not compare executors (papermill loop, ploomber-engine, ours fresh/warm) on the full matrix")
     p.add_argument("--profile", action="store_true", help="also cProfile clean_all at each size (adds its time)")
     p.add_argument("--keep-scratch", action="store_true", help="keep a copy of the scratch project to inspect")
     p.add_argument("--child", nargs=2, metavar=("KIND", "JSON"), help=argparse.SUPPRESS)
@@ -772,6 +786,10 @@ if __name__ == "__main__":
     arguments = parse_args()
     if arguments.child:
         kind, kwargs = arguments.child
+        if kind not in CHILDREN:
+            from executors import CHILDREN as executor_children
+
+            CHILDREN.update(executor_children)
         print(json.dumps(CHILDREN[kind](**json.loads(kwargs)), default=str), flush=True)
         sys.exit(0)
     sys.exit(main(arguments))

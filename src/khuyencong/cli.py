@@ -1,26 +1,63 @@
-"""Command line: ``khuyencong validate | clean | published | demo | templates | export | notebooks | run | report``.
+"""Command line: ``khuyencong map | validate | clean | published | demo | templates | provenance | export | notebooks | run | report``.
 
-Each subcommand is a thin shell over a function the notebooks and tests call too.
+Each subcommand is a thin shell over a function the notebooks and tests call too. Messages go
+through :mod:`logging` (configured here once: plain text, errors on stderr, the rest on stdout);
+user-facing errors become one ``error:`` line and an exit code, never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import sys
 from pathlib import Path
 
-from khuyencong.errors import EXIT_BAD_INPUT, KhuyencongError
+from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, KhuyencongError
+
+log = logging.getLogger("khuyencong")
+
+# OS errors that are the machine's state, not a bug: what happened, and what to do about it.
+_ENVIRONMENT_ERRORS = {
+    errno.ENOSPC: "no space left on the device; free some disk space and run again",
+    errno.EROFS: "the file system is read-only; run in a writable copy of the project",
+    errno.EACCES: "permission denied; check who owns that file or folder",
+    errno.EXDEV: "a rename crossed two file systems; keep the project (and reports/) on one file system",
+}
+
+
+class _Console(logging.Handler):
+    """Plain messages to whatever ``sys.stdout`` is now (errors to ``sys.stderr``): callers may swap them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = sys.stderr if record.levelno >= logging.ERROR else sys.stdout
+        try:
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send the package's messages to the console at ``level`` (calling it again replaces the setup)."""
+    for handler in [h for h in log.handlers if isinstance(h, _Console)]:
+        log.removeHandler(handler)
+    handler = _Console()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
 
 
 def _validate(args: argparse.Namespace) -> int:
     from khuyencong.ingest.validate import validate_paths
 
-    report = validate_paths([Path(p) for p in args.paths], dataset=args.dataset)
-    print(report.format())
+    report = validate_paths([Path(p) for p in args.paths], dataset=args.dataset, province=args.province,
+                            year=args.year)
+    log.log(logging.INFO if report.ok else logging.WARNING, "%s", report.format())
     if args.output:
         from khuyencong.ingest.export import export_table
 
         export_table(report.as_frame(), Path(args.output))
-        print(f"problems written to {args.output}")
+        log.info("problems written to %s", args.output)
     return 0 if report.ok else 1
 
 
@@ -35,8 +72,42 @@ def _clean(args: argparse.Namespace) -> int:
             if not path:
                 raise SystemExit(f"--input expects DATASET=PATH (e.g. register=data/raw/my_register.xlsx), got {spec!r}")
             inputs.setdefault(dataset, []).append(Path(path))
-    summary = clean_all(inputs, province=args.province)
-    print(summary.format())
+    summary = clean_all(inputs, province=args.province, year=args.year)
+    log.info("%s", summary.format())
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from khuyencong.ingest.annex_rows import layouts_of
+    from khuyencong.ingest.mapping import mapping_path, propose_mapping, write_mapping
+    from khuyencong.paths import relative_to_root
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{args.path}: no such file")
+    layouts, found = layouts_of(path)
+    if found.issues:
+        for issue in found.issues:
+            log.error("error: %s", issue.say)
+        return EXIT_BAD_INPUT
+    mapping = propose_mapping(path, layouts, args.dataset)
+    target = write_mapping(mapping, mapping_path(path))
+    log.info("mapping proposed → %s", relative_to_root(target))
+    for name in found.sheets_read:
+        log.info("read: %s", name)
+    for name, why in found.sheets_skipped:
+        log.info("skipped: %s (%s)", name, why)
+    review = mapping.to_review()
+    log.info("%s", "to review:" if review else "nothing to review; check it, then run `khuyencong validate`")
+    for line in review:
+        log.info("  - %s", line)
+    return 0
+
+
+def _official(args: argparse.Namespace) -> int:
+    from khuyencong.ingest.official import build_official
+
+    build_official()  # logs what it read and wrote
     return 0
 
 
@@ -44,17 +115,17 @@ def _published(args: argparse.Namespace) -> int:
     from khuyencong.ingest.published import build_published
 
     frame = build_published()
-    print(f"published figures: {len(frame)} rows → data/processed/published_figures.parquet (+ .csv)")
+    log.info("published figures: %d rows → data/processed/published_figures.parquet (+ .csv)", len(frame))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from khuyencong.synthetic.demo import generate
+    from khuyencong.synthetic import generate
 
     summary = generate(seed=args.seed) if args.seed is not None else generate()
     rows = sum(summary.files.values())
-    print(f"SYNTHETIC demo set (seed {summary.seed}): {len(summary.files)} files, {rows} rows, "
-          f"{len(summary.planted)} planted problems → {summary.out_dir}")
+    log.info("SYNTHETIC demo set (seed %s): %d files, %d rows, %d planted problems → %s",
+             summary.seed, len(summary.files), rows, len(summary.planted), summary.out_dir)
     return 0
 
 
@@ -62,8 +133,34 @@ def _templates(args: argparse.Namespace) -> int:
     from khuyencong.ingest.templates import write_templates
 
     for path in write_templates():
-        print(path)
+        log.info("%s", path)
     return 0
+
+
+def _provenance_check(args: argparse.Namespace) -> int:
+    from khuyencong.ingest.provenance import check
+
+    problems = check()
+    if problems:
+        log.warning("%s", "\n".join(problems))
+        return 1
+    log.info("provenance: all raw files recorded and unchanged")
+    return 0
+
+
+def _provenance_record(args: argparse.Namespace) -> int:
+    from khuyencong.ingest.provenance import record_file
+
+    fields = {k: getattr(args, k) for k in _provenance_fields()}
+    record_file(Path(args.path).resolve(), **fields)  # command-line paths are relative to the cwd
+    log.info("recorded %s", args.path)
+    return 0
+
+
+def _provenance_fields() -> tuple[str, ...]:
+    from khuyencong.ingest.provenance import DATE_FIELDS, OPTIONAL_FIELDS, REQUIRED_FIELDS
+
+    return REQUIRED_FIELDS + DATE_FIELDS + OPTIONAL_FIELDS
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -77,7 +174,7 @@ def _export(args: argparse.Namespace) -> int:
         raise SystemExit(f"{source} does not exist: run `make clean-data` (or `khuyencong clean`) first")
     for target in args.to:
         export_table(pd.read_parquet(source), Path(target), table=args.table)
-        print(f"{args.table} → {target}")
+        log.info("%s → %s", args.table, target)
     return 0
 
 
@@ -93,7 +190,9 @@ def _run_options(args: argparse.Namespace):
 
     return Options(provinces=args.province, notebooks=args.notebook, langs=args.lang, force=args.force,
                    dry_run=args.dry_run, workers=args.workers, scheduler=args.scheduler,
-                   timeout=args.timeout, quiet=args.quiet, config=Path(args.config) if args.config else None)
+                   timeout=args.timeout, quiet=args.quiet, config=Path(args.config) if args.config else None,
+                   formats=args.formats.split(",") if args.formats else None, kernels=args.kernels,
+                   boundaries=args.boundaries)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -103,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from khuyencong.runner.report import build_reports
+    from khuyencong.runner.run import build_reports
 
     return build_reports(_run_options(args))
 
@@ -121,27 +220,51 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=int, metavar="SECONDS", help="per-cell timeout (default: reports.yml)")
     p.add_argument("--quiet", action="store_true", help="one line for all skipped runs instead of one each")
     p.add_argument("--config", metavar="PATH", help="matrix file (default: reports.yml at the project root)")
+    p.add_argument("--formats", metavar="LIST",
+                   help="outputs besides the notebook, comma-separated among html,pdf,docx (default: reports.yml)")
+    p.add_argument("--boundaries", choices=["2025", "legacy"],
+                   help="run on these province boundaries instead of those listed in reports.yml")
+    p.add_argument("--kernels", choices=["warm", "fresh"],
+                   help="warm (default): each run's fresh kernel is forked from a pre-imported parent; "
+                        "fresh: start every kernel from scratch")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khuyencong", description=__doc__.splitlines()[0])
+    chatter = parser.add_mutually_exclusive_group()
+    chatter.add_argument("-q", "--quiet", dest="log_level", action="store_const", const=logging.WARNING,
+                         default=logging.INFO, help="only warnings and errors")
+    chatter.add_argument("-v", "--verbose", dest="log_level", action="store_const", const=logging.DEBUG,
+                         help="also debugging messages")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("map", help="propose how a province's file maps to our columns and codes (FILE.mapping.yml)")
+    p.add_argument("path", metavar="FILE", help="the raw file (.xlsx, .xls, .csv, .docx, .pdf, ...)")
+    p.add_argument("--dataset", choices=["register"], default="register", help="dataset of the file")
+    p.set_defaults(func=_map)
+
     p = sub.add_parser("validate", help="check raw files; every problem with file, row, column, value and fix")
-    p.add_argument("paths", nargs="+", help="CSV or XLSX files")
+    p.add_argument("paths", nargs="+", help="table files (CSV, XLSX, ...; any file with a FILE.mapping.yml)")
     p.add_argument("--dataset", choices=["register", "survey", "province_stats", "plans"],
                    help="dataset of every file (default: recognised from the headers)")
     p.add_argument("--output", help="also write the problems to this CSV/XLSX file")
+    p.add_argument("--province", help="province of a mapped file whose mapping does not set one")
+    p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("clean", help="validate and clean raw datasets into data/processed/")
     p.add_argument("--input", action="append", metavar="DATASET=PATH",
                    help="input file (repeatable); default: the demo set in data/raw/demo/")
-    p.add_argument("--province", default="all", help="keep one province (name or code) or 'all'")
+    p.add_argument("--province", default="all", help="keep one province (name or code) or 'all'; also the "
+                   "province of a mapped file whose mapping does not set one")
+    p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")
     p.set_defaults(func=_clean)
 
     p = sub.add_parser("published", help="parse the published figures into data/processed/")
     p.set_defaults(func=_published)
+
+    p = sub.add_parser("official", help="read the official statistics in data/raw/official/ into data/processed/")
+    p.set_defaults(func=_official)
 
     p = sub.add_parser("demo", help="regenerate the SYNTHETIC demo inputs in data/raw/demo/")
     p.add_argument("--seed", type=int)
@@ -149,6 +272,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("templates", help="write the Excel templates into data/raw/templates/")
     p.set_defaults(func=_templates)
+
+    p = sub.add_parser("provenance", help="record where a raw file came from; list raw files lacking a record")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("check", help="list provenance problems; exit 1 when there are any").set_defaults(
+        func=_provenance_check)
+    rec = actions.add_parser("record", help="add or update the record of one raw file (sha256 is computed)")
+    rec.add_argument("path", help="the raw file")
+    for name in _provenance_fields():
+        rec.add_argument(f"--{name}")
+    rec.set_defaults(func=_provenance_record)
 
     p = sub.add_parser("export", help="export a processed table to CSV (UTF-8 BOM), XLSX or Stata .dta")
     p.add_argument("table", help="processed table name, e.g. register")
@@ -169,16 +302,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _environment_message(exc: OSError) -> str:
+    from khuyencong.paths import relative_to_root
+
+    where = f" ({relative_to_root(exc.filename)})" if exc.filename else ""
+    return f"{_ENVIRONMENT_ERRORS[exc.errno]}{where}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
     try:
         return args.func(args)
     except KhuyencongError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error("error: %s", exc)
         return exc.exit_code
     except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error("error: %s", exc)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRORS:
+            raise
+        log.error("error: %s", _environment_message(exc))
+        return EXIT_ENVIRONMENT
 
 
 if __name__ == "__main__":

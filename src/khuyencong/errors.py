@@ -10,9 +10,11 @@ Exit codes (also in the README):
 ====  ==========================================================
 0     success
 1     a notebook run failed, or validation found problems
-2     bad input: a file, a value, a parameter, a command-line argument or ``reports.yml``
+2     bad input: a file, a value, a parameter, a command-line argument or ``reports.yml``,
+      or a file over a limit of :mod:`khuyencong.limits`
 3     another run holds the reports lock
-5     environment: disk full, read-only folder, missing program
+5     environment: disk full, read-only folder, permission denied, a rename across file
+      systems, a runner folder that is a symbolic link, missing program
 ====  ==========================================================
 """
 from __future__ import annotations

@@ -40,6 +40,11 @@ def reports_dir() -> Path:
     return project_root() / "reports"
 
 
+def state_dir() -> Path:
+    """``reports/.state``: run records, logs and the hash cache of the build and the report runner."""
+    return reports_dir() / ".state"
+
+
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 

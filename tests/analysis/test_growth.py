@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from khuyencong.analysis import models
+from khuyencong.analysis import fixed_effects as fe
 from khuyencong.core import provinces
 from khuyencong.analysis import growth as pn
 
@@ -45,7 +45,7 @@ def test_truth_conversion_to_points_per_percent():
 def test_panel_recovers_generator_coefficient_in_converted_units():
     reg, stats = _simulate()
     panel = pn.growth_panel(reg, stats, "legacy")
-    res = models.panel_twfe(panel, pn.GROWTH, [pn.INTENSITY])
+    res = fe.panel_twfe(panel, pn.GROWTH, [pn.INTENSITY])
     truth = pn.truth_coefficients({"truth": {"province_stats": {pn.TRUTH_KEY: BETA}}})
     assert res.table.loc[pn.INTENSITY, "coef"] == pytest.approx(truth[pn.INTENSITY], rel=1e-6)
     # the first year has no previous GRDP: growth comes from IIP, intensity is missing
@@ -57,7 +57,7 @@ def test_current_year_denominator_would_not_match_the_truth():
     reg, stats = _simulate()
     panel = pn.growth_panel(reg, stats, "legacy")
     panel["intensity_current"] = 100 * panel["state_support"] / panel["industrial_grdp"]
-    coef = models.panel_twfe(panel, pn.GROWTH, ["intensity_current"]).table["coef"].iat[0]
+    coef = fe.panel_twfe(panel, pn.GROWTH, ["intensity_current"]).table["coef"].iat[0]
     assert abs(coef - BETA / pn.TRUTH_STEP_PCT) > 0.01
 
 
@@ -138,8 +138,8 @@ def test_fit_headline_truth_and_small_samples():
 
 
 def test_bootstrap_weights_choice():
-    assert pn.bootstrap_weights(models.WEBB_BELOW - 1) == "webb"
-    assert pn.bootstrap_weights(models.WEBB_BELOW) == "rademacher"
+    assert pn.bootstrap_weights(fe.WEBB_BELOW - 1) == "webb"
+    assert pn.bootstrap_weights(fe.WEBB_BELOW) == "rademacher"
 
 
 def test_partial_residual_slope_is_the_twfe_coefficient():
@@ -147,7 +147,7 @@ def test_partial_residual_slope_is_the_twfe_coefficient():
     panel = pn.growth_panel(reg, stats, "legacy")
     res = pn.partial_residuals(panel, pn.GROWTH, pn.MAIN_X, pn.INTENSITY)
     slope = np.polyfit(res["x_resid"], res["y_resid"], 1)[0]
-    twfe = models.panel_twfe(panel, pn.GROWTH, list(pn.MAIN_X)).table.loc[pn.INTENSITY, "coef"]
+    twfe = fe.panel_twfe(panel, pn.GROWTH, list(pn.MAIN_X)).table.loc[pn.INTENSITY, "coef"]
     assert slope == pytest.approx(twfe, rel=1e-8)
 
 

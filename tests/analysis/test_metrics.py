@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from khuyencong.analysis import ceilings as cl
 from khuyencong.analysis import metrics as mt
 
 
@@ -90,24 +91,24 @@ def test_rank_intervals_contain_rank_and_separate_extremes():
 def test_ceiling_breaches_by_share_and_amount():
     ceilings = pd.DataFrame({"category": ["training", "technology"], "max_state_share": [1.0, 0.30],
                              "max_state_amount_mvnd": [np.nan, 500.0]})
-    out = mt.ceiling_breaches(_register(), ceilings).set_index("project_id")
+    out = cl.ceiling_breaches(_register(), ceilings).set_index("project_id")
     # P2 share .25, 300 ok; P3 share .4 > .3; P6 amount 1000 > 500; P5 has no ceiling row
     assert out["breach"].to_dict() == {"P1": False, "P2": False, "P3": True, "P4": False, "P5": False, "P6": True}
     assert out.loc["P3", "breach_share"] and not out.loc["P3", "breach_amount"]
     assert out.loc["P6", "breach_amount"]
     assert not out.loc["P5", "has_ceiling"]
-    as_dict = mt.ceiling_breaches(_register(), {"technology": {"max_state_share": 0.30}})
+    as_dict = cl.ceiling_breaches(_register(), {"technology": {"max_state_share": 0.30}})
     assert as_dict.set_index("project_id")["breach"].sum() == 1  # P3 only (P6 share .167)
-    assert "28/2018/TT-BTC" in mt.DEFAULT_CEILINGS_NOTE
+    assert "28/2018/TT-BTC" in cl.DEFAULT_CEILINGS_NOTE
 
 
 def test_ceilings_per_funding_source_and_duplicates_refused():
     ceilings = pd.DataFrame({"category": ["technology", "technology"], "funding_source": ["KCQG", "KCDP"],
                              "max_state_share": [0.2, 0.5]})
-    out = mt.ceiling_breaches(_register(), ceilings).set_index("project_id")
+    out = cl.ceiling_breaches(_register(), ceilings).set_index("project_id")
     assert out.loc["P2", "breach"] and not out.loc["P3", "breach"]
     with pytest.raises(ValueError, match="more than once"):
-        mt.ceiling_breaches(_register(), pd.concat([ceilings, ceilings]))
+        cl.ceiling_breaches(_register(), pd.concat([ceilings, ceilings]))
 
 
 def _survey():
@@ -181,19 +182,3 @@ def test_compare_to_region_ratio_of_sums_and_means():
     with pytest.raises(KeyError, match="region_code"):
         mt.compare_to_region(cf.drop(columns="region_code"), "cofunding_ratio")
 
-
-def test_spending_intensity_zero_fill_lags_and_per_capita():
-    reg = _register()
-    stats = pd.DataFrame({"province_code": ["01"] * 4 + ["02"] * 2, "year": [2019, 2020, 2021, 2023, 2020, 2021],
-                          "industrial_grdp": [1e5, 2e5, 2e5, 4e5, 5e4, 5e4],
-                          "population": [8000.0] * 4 + [1000.0] * 2})
-    out = mt.spending_intensity(reg, stats).set_index(["province_code", "year"])
-    assert np.isnan(out.loc[("01", 2019), "state_support"])  # before the register's years
-    assert out.loc[("01", 2020), "intensity"] == pytest.approx(400 / 2e5)
-    assert out.loc[("01", 2021), "intensity_lag1"] == pytest.approx(400 / 2e5)
-    assert np.isnan(out.loc[("01", 2023), "intensity_lag1"])  # 2022 missing: no silent shift
-    assert out.loc[("01", 2021), "industrial_growth"] == pytest.approx(0.0)
-    assert out.loc[("02", 2021), "state_support"] == 400  # P6 stopped
-    assert out.loc[("02", 2020), "support_per_capita_vnd"] == pytest.approx(50e6 / 1e6)
-    no_projects = stats.assign(province_code="04")
-    assert (mt.spending_intensity(reg, no_projects.iloc[1:3])["state_support"] == 0).all()

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from khuyencong.analysis import fixed_effects as fe
+from khuyencong.analysis import inference
 from khuyencong.analysis import models as md
 
 
@@ -106,14 +108,14 @@ def test_clear_errors():
         md.did_twfe(df.drop(columns="treated_post"))
     df["ever"] = df["event_time"].notna().astype(float)
     with pytest.raises(ValueError, match="collinear"):
-        md.panel_twfe(df, "log_productivity", ["ever"], unit="establishment_id", cluster="establishment_id")
+        fe.panel_twfe(df, "log_productivity", ["ever"], unit="establishment_id", cluster="establishment_id")
     with pytest.raises(ValueError, match="small_sample"):
         md.did_twfe(df, small_sample="HC3")
 
 
 def test_panel_twfe_drops_incomplete_rows_and_flags_few_clusters():
     pp = sim_provinces(n_prov=15, seed=1)
-    res = md.panel_twfe(pp, "industrial_growth", ["intensity_lag1", "noise"])
+    res = fe.panel_twfe(pp, "industrial_growth", ["intensity_lag1", "noise"])
     assert res.n_dropped == 15 and res.n_obs == 15 * 12
     assert res.few_clusters and "15 clusters" in res.warning
     assert list(res.table.index) == ["intensity_lag1", "noise"]
@@ -166,31 +168,31 @@ def test_cohort_without_reference_period_is_dropped_and_reported():
 def test_wild_bootstrap_deterministic_fast_and_inverts():
     pp = sim_provinces(seed=2)
     start = time.perf_counter()
-    res = md.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
-                                    B=999, seed=4)
+    res = inference.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
+                                    n_boot=999, seed=4)
     assert time.perf_counter() - start < 5
-    again = md.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
-                                      B=999, seed=4)
+    again = inference.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
+                                      n_boot=999, seed=4)
     assert res.pvalue == again.pvalue and res.ci_low == again.ci_low
     assert not res.enumerated and res.B == 999 and not res.few_clusters
     assert res.ci_low < res.coef < res.ci_high
-    analytic = md.panel_twfe(pp, "industrial_growth", ["intensity_lag1", "noise"]).estimate("intensity_lag1")
+    analytic = fe.panel_twfe(pp, "industrial_growth", ["intensity_lag1", "noise"]).estimate("intensity_lag1")
     assert res.coef == pytest.approx(analytic.coef) and res.t_stat == pytest.approx(analytic.coef / analytic.se)
     # test inversion: shifting y by b0 * x tests beta = b0; just inside / outside the interval
     width = res.ci_high - res.ci_low
     for b0, inside in ((res.ci_low + 0.01 * width, True), (res.ci_low - 0.01 * width, False)):
         shifted = pp.assign(industrial_growth=pp["industrial_growth"] - b0 * pp["intensity_lag1"])
-        p = md.wild_cluster_bootstrap(shifted, "industrial_growth", ["intensity_lag1", "noise"],
-                                      "intensity_lag1", B=999, seed=4, ci=None).pvalue
+        p = inference.wild_cluster_bootstrap(shifted, "industrial_growth", ["intensity_lag1", "noise"],
+                                      "intensity_lag1", n_boot=999, seed=4, ci=None).pvalue
         assert (p > 0.05) == inside, (b0, p)
 
 
 def test_wild_bootstrap_enumerates_and_warns_with_few_clusters():
     pp = sim_provinces(n_prov=8, seed=3)
-    res = md.wild_cluster_bootstrap(pp, "industrial_growth", "intensity_lag1", "intensity_lag1", B=999)
+    res = inference.wild_cluster_bootstrap(pp, "industrial_growth", "intensity_lag1", "intensity_lag1", n_boot=999)
     assert res.enumerated and res.B == 2 ** 8 and res.few_clusters and "webb" in res.warning
     with pytest.raises(ValueError, match="weights"):
-        md.wild_cluster_bootstrap(pp, "industrial_growth", "intensity_lag1", "intensity_lag1", weights="mammen")
+        inference.wild_cluster_bootstrap(pp, "industrial_growth", "intensity_lag1", "intensity_lag1", weights="mammen")
 
 
 def test_wild_bootstrap_matches_wildboottest_package():
@@ -206,8 +208,8 @@ def test_wild_bootstrap_matches_wildboottest_package():
             warnings.simplefilter("ignore")
             theirs = wbt.wildboottest(model, B=9999, cluster=clusters, param="intensity_lag1", seed=1,
                                       weights_type=weights, show=False)["p-value"].item()
-        ours = md.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
-                                         B=9999, seed=2, weights=weights).pvalue
+        ours = inference.wild_cluster_bootstrap(pp, "industrial_growth", ["intensity_lag1", "noise"], "intensity_lag1",
+                                         n_boot=9999, seed=2, weights=weights).pvalue
         print(f"WCR p-value ({weights}): ours {ours:.4f}, wildboottest {theirs:.4f}")
         assert abs(ours - theirs) < 0.03
 
@@ -222,7 +224,7 @@ def _mc_did(R, n_units):
 
 
 def _mc_province(R):
-    fits = [md.panel_twfe(sim_provinces(seed=2000 + r), "industrial_growth", ["intensity_lag1"]).estimate("intensity_lag1")
+    fits = [fe.panel_twfe(sim_provinces(seed=2000 + r), "industrial_growth", ["intensity_lag1"]).estimate("intensity_lag1")
             for r in range(R)]
     coef = np.array([f.coef for f in fits])
     return coef, np.mean([f.se for f in fits]), np.mean([f.ci_low <= 2.0 <= f.ci_high for f in fits])
@@ -262,8 +264,8 @@ def test_monte_carlo_province_200():
 
 @pytest.mark.slow
 def test_monte_carlo_wild_bootstrap_size_with_12_clusters():
-    rejections = [md.wild_cluster_bootstrap(sim_provinces(n_prov=12, beta=0.0, seed=3000 + r), "industrial_growth",
-                                            "intensity_lag1", "intensity_lag1", B=399, seed=r, weights="webb",
+    rejections = [inference.wild_cluster_bootstrap(sim_provinces(n_prov=12, beta=0.0, seed=3000 + r), "industrial_growth",
+                                            "intensity_lag1", "intensity_lag1", n_boot=399, seed=r, weights="webb",
                                             ci=None).pvalue <= 0.05 for r in range(200)]
     rate = np.mean(rejections)
     print(f"WCR bootstrap rejection rate under the null, 12 clusters, 5% level: {rate:.3f}")

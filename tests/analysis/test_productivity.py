@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from khuyencong.synthetic import demo
+from khuyencong import synthetic as demo
 from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.analysis import metrics
 from khuyencong.analysis import models
@@ -122,7 +122,7 @@ def test_true_att_by_category_scales_the_long_run_effect():
 def test_load_truth_reads_the_sidecar(tmp_path):
     (tmp_path / synthetic_truth.TRUTH_NAME).write_text(json.dumps(TRUTH), encoding="utf-8")
     assert synthetic_truth.load_truth(tmp_path) == TRUTH
-    with pytest.raises(FileNotFoundError, match="khuyencong.synthetic.demo"):
+    with pytest.raises(FileNotFoundError, match="khuyencong demo"):
         synthetic_truth.load_truth(tmp_path / "nowhere")
 
 
@@ -139,7 +139,7 @@ def test_reference_points_have_citations_and_ordered_ranges():
 def _claims(*bands) -> pd.DataFrame:
     return pd.DataFrame([{"indicator": "productivity_gain", "unit": "percent", "low": lo, "high": hi,
                           "indicator_vi": "Tăng năng suất", "indicator_en": "Productivity gain", "area": "Sóc Trăng",
-                          "period_start": 2012, "period_end": 2022, "outlet": "X", "source_file": "f.txt"}
+                          "period_start": 2012, "period_end": 2022, "outlet": "X", "source": "X, “T”, 2020"}
                          for lo, hi in bands])
 
 

@@ -2,11 +2,13 @@ import pandas as pd
 import pytest
 
 from khuyencong.analysis import tables
+from khuyencong.errors import KhuyencongError
 
 
 def test_missing_table_names_the_command_that_builds_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="make clean-data"):
+    with pytest.raises(FileNotFoundError, match="make clean-data") as missing:
         tables.load("register", tmp_path)
+    assert isinstance(missing.value, KhuyencongError)
 
 
 def test_unknown_table_is_refused(tmp_path):

@@ -8,7 +8,8 @@ import pytest
 from khuyencong.core import i18n
 from khuyencong.core.datasets import PLAN_INDICATORS, PROJECT_STATUSES
 from khuyencong.paths import PACKAGE_DATA
-from khuyencong.core.vnformat import MONEY_UNITS, parse_amount, parse_number
+from khuyencong.core.vnformat import parse_amount
+from khuyencong.core.vnnumber import MONEY_UNITS, parse_number
 
 #: Keys the notebooks and plots rely on (the brief's list).
 REQUIRED = [

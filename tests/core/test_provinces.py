@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +15,7 @@ import pytest
 
 from fixtures.shared import shared_file
 from khuyencong.core import provinces as P
+from khuyencong.core.rebase import rebase_to_2025
 
 # ------------------------------------------------------------------ registry integrity
 
@@ -299,7 +303,7 @@ def _frame():
 
 
 def test_rebase_sums_and_weights():
-    out = P.rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
+    out = rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
     assert out.loc[("24", 2019), "budget"] == 150.0
     assert out.loc[("24", 2019), "iip"] == pytest.approx((110 * 30 + 104 * 10) / 40)  # 108.5
     assert out.loc[("92", 2019), "budget"] == 6.0
@@ -310,10 +314,10 @@ def test_rebase_sums_and_weights():
 
 
 def test_rebase_incomplete_is_nan_unless_allow_partial():
-    out = P.rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
+    out = rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
     assert math.isnan(out.loc[("24", 2020), "budget"])  # Bắc Ninh 2020 budget missing
     assert out.loc[("24", 2020), "iip"] == pytest.approx((120 * 1 + 100 * 3) / 4)  # complete for iip
-    partial = P.rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"},
+    partial = rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"},
                                allow_partial=True).set_index(["province_code", "year"])
     assert partial.loc[("24", 2020), "budget"] == 10.0
 
@@ -321,17 +325,17 @@ def test_rebase_incomplete_is_nan_unless_allow_partial():
 def test_rebase_missing_component_row_is_nan():
     df = _frame()
     df = df[df["province_code"] != "93"]
-    out = P.rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
+    out = rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
     assert math.isnan(out.loc[("92", 2019), "budget"]) and math.isnan(out.loc[("92", 2019), "iip"])
     assert out.loc[("92", 2019), "n_components"] == 2 and out.loc[("92", 2019), "n_expected"] == 3
-    partial = P.rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"},
+    partial = rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"},
                                allow_partial=True).set_index(["province_code", "year"])
     assert partial.loc[("92", 2019), "budget"] == 4.0
     assert partial.loc[("92", 2019), "iip"] == pytest.approx((100 + 240) / 3)
 
 
 def test_rebase_ha_tay_before_2008_joins_ha_noi_and_empty_rows_after_are_dropped():
-    out = P.rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
+    out = rebase_to_2025(_frame(), sums=["budget"], weighted={"iip": "grdp_ind"}).set_index(["province_code", "year"])
     assert out.loc[("01", 2007), "budget"] == 12.0
     assert out.loc[("01", 2007), "iip"] == pytest.approx((105 * 3 + 101) / 4)
     assert out.loc[("01", 2007), "components"] == "01;28"
@@ -341,7 +345,7 @@ def test_rebase_ha_tay_before_2008_joins_ha_noi_and_empty_rows_after_are_dropped
 def test_rebase_ha_noi_before_2008_without_ha_tay_is_incomplete():
     df = _frame()
     df = df[df["province_code"] != "28"][["province_code", "year", "budget"]]
-    out = P.rebase_to_2025(df, sums=["budget"]).set_index(["province_code", "year"])
+    out = rebase_to_2025(df, sums=["budget"]).set_index(["province_code", "year"])
     assert math.isnan(out.loc[("01", 2007), "budget"]) and out.loc[("01", 2009), "budget"] == 9.0
 
 
@@ -349,11 +353,11 @@ def test_rebase_filled_ha_tay_after_merger_raises():
     df = _frame()
     df.loc[df.index[-1], "budget"] = 1.0
     with pytest.raises(ValueError, match="ceased"):
-        P.rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"})
+        rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"})
 
 
 def test_rebase_weight_column_can_also_be_summed():
-    out = P.rebase_to_2025(_frame().drop(columns="budget"), sums=["grdp_ind"], weighted={"iip": "grdp_ind"})
+    out = rebase_to_2025(_frame().drop(columns="budget"), sums=["grdp_ind"], weighted={"iip": "grdp_ind"})
     row = out.set_index(["province_code", "year"]).loc[("24", 2019)]
     assert row["grdp_ind"] == 40.0 and row["iip"] == pytest.approx(108.5)
 
@@ -361,7 +365,7 @@ def test_rebase_weight_column_can_also_be_summed():
 def test_rebase_integer_codes_are_accepted():
     df = _frame()
     df["province_code"] = df["province_code"].astype(int)
-    out = P.rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"})
+    out = rebase_to_2025(df, sums=["budget"], weighted={"iip": "grdp_ind"})
     assert set(out["province_code"]) == {"01", "24", "92"}
 
 
@@ -377,12 +381,12 @@ def test_rebase_integer_codes_are_accepted():
 def test_rebase_errors(mutate, kwargs, error, pattern):
     args = {"sums": ["budget"], "weighted": {"iip": "grdp_ind"}} | kwargs
     with pytest.raises(error, match=pattern):
-        P.rebase_to_2025(mutate(_frame()), **args)
+        rebase_to_2025(mutate(_frame()), **args)
 
 
 def test_rebase_sums_as_single_string_is_rejected():
     with pytest.raises(TypeError):
-        P.rebase_to_2025(_frame()[["province_code", "year", "budget"]], sums="budget")
+        rebase_to_2025(_frame()[["province_code", "year", "budget"]], sums="budget")
 
 
 # ------------------------------------------------------------------ real GSO / MOF files (../shared)
@@ -426,3 +430,99 @@ def test_regions_match_gso_export_grouping():
             current = region_by_key.get(P.normalise_key(name))
             continue
         assert P.normalize_province(name).region_code == current, name
+
+
+# ------------------------------------------------------------------ cross-check with public packages
+# Our CSVs stay the source (they carry aliases, Hà Tây, regions); these tests compare every code, name
+# and old → new mapping with two independently maintained packages (test dependencies only).
+# Names are compared accent-folded without the "Tỉnh"/"Thành phố" prefix; the folding is written
+# here, not taken from P.normalise_key, so a fault in our normaliser cannot hide a difference.
+
+# (package, boundaries, code) → why their name differs from ours. Exactly these may differ: a new
+# difference fails, and so does an entry that no longer differs.
+KNOWN_NAME_DIFFERENCES = {
+    ("vietnamadminunits", P.LEGACY, "46"): (
+        "the package's 63-province table names code 46 as in the first half of 2025, after Thừa Thiên "
+        "Huế became the centrally-run city of Huế (1 January 2025, Resolution 1314/NQ-UBTVQH15); our "
+        "legacy row keeps the name of the 2008-2024 statistics we read, with Huế as an alias "
+        "(data/PROVINCES_SOURCES.md)"),
+}
+_ADMIN_PREFIX = re.compile(r"^(thanh pho|tinh) ")
+
+
+def _fold(name: str) -> str:
+    """"Thành phố Hồ Chí Minh" → "ho chi minh": no marks, đ → d, lower case, no admin prefix."""
+    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _ADMIN_PREFIX.sub("", " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split()))
+
+
+def _compare_names(package: str, boundaries: str, theirs: dict[str, str]) -> None:
+    ours = {p.code: p for p in P.records(boundaries)}
+    assert set(theirs) == set(ours), f"{package} {boundaries}: codes differ"
+    differing = {(package, boundaries, code) for code, name in theirs.items()
+                 if _fold(name) != _fold(ours[code].name)}
+    known = {k for k in KNOWN_NAME_DIFFERENCES if k[:2] == (package, boundaries)}
+    assert differing == known, {k: (theirs[k[2]], ours[k[2]].name) for k in differing ^ known}
+    for code, name in theirs.items():  # their spelling, known difference or not, reaches our record
+        assert P.normalize_province(name, boundaries).code == code, (package, name)
+
+
+@pytest.fixture(scope="module")
+def vietnam_provinces():
+    return pytest.importorskip("vietnam_provinces")
+
+
+@pytest.fixture(scope="module")
+def adminunits():
+    """vietnamadminunits: its SQLite tables (34 and 63 provinces) and its 2025 converter tables."""
+    package = pytest.importorskip("vietnamadminunits")
+    from vietnamadminunits.database.main import query
+
+    def provinces(table: str) -> dict[str, dict]:
+        rows = query(f"SELECT DISTINCT provinceCode, province, provinceKey FROM {table}")
+        return {r["provinceCode"]: r for r in rows}
+
+    converter = Path(package.__file__).parent / "data" / "converter_2025.json"
+    return {P.NEW: provinces("admin_units"), P.LEGACY: provinces("admin_units_legacy"),
+            "converter": json.loads(converter.read_text(encoding="utf-8"))}
+
+
+def test_2025_codes_and_names_match_vietnam_provinces(vietnam_provinces):
+    theirs = {f"{int(p.code):02d}": p.name for p in vietnam_provinces.Province.iter_all()}
+    _compare_names("vietnam-provinces", P.NEW, theirs)
+
+
+@pytest.mark.parametrize("boundaries", P.BOUNDARIES)
+def test_codes_and_names_match_vietnamadminunits(adminunits, boundaries):
+    theirs = {code: row["province"] for code, row in adminunits[boundaries].items()}
+    _compare_names("vietnamadminunits", boundaries, theirs)
+
+
+def _code_by_key(adminunits, boundaries: str) -> dict[str, str]:
+    """vietnamadminunits province key ("tinhbacninh") → GSO code on ``boundaries`` (keys repeat across them)."""
+    return {row["provinceKey"]: code for code, row in adminunits[boundaries].items()}
+
+
+def test_63_to_34_mapping_matches_vietnamadminunits(adminunits):
+    old_code, new_code = _code_by_key(adminunits, P.LEGACY), _code_by_key(adminunits, P.NEW)
+    theirs = {old_code[old]: new_code[new]
+              for new, olds in adminunits["converter"]["DICT_PROVINCE"].items() for old in olds}
+    assert theirs == {p.code: P.to_2025(p).code for p in P.legacy_provinces()}
+    for new in P.provinces_2025():
+        assert sorted(p.code for p in P.merged_from(new.code)) == sorted(
+            old for old, target in theirs.items() if target == new.code)
+
+
+def test_every_old_commune_lands_in_the_2025_province_of_its_old_province(adminunits):
+    """Resolution 202/2025/QH15 merges whole provinces: no commune crosses to another new province."""
+    old_code, new_code = _code_by_key(adminunits, P.LEGACY), _code_by_key(adminunits, P.NEW)
+    converter = adminunits["converter"]
+    moves = [(new, old_ward) for new, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items()
+             for old_wards in wards.values() for old_ward in old_wards]
+    moves += [(new, old_ward) for new, divided in converter["DICT_PROVINCE_WARD_DIVIDED"].items()
+              for old_ward in divided]
+    assert len(moves) > 5000
+    crossing = [(old_ward, new_code[new]) for new, old_ward in moves
+                if P.to_2025(old_code[old_ward.split("_")[0]]).code != new_code[new]]
+    assert crossing == []

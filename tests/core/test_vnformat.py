@@ -1,4 +1,4 @@
-"""Tests for khuyencong.core.vnformat: Vietnamese figures, table cells and formatting."""
+"""Tests for khuyencong.core.vnformat and vnnumber: Vietnamese figures, table cells and formatting."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures.shared import shared_file
-from khuyencong.core.vnformat import (
+from khuyencong.core.vnformat import Amount, parse_amount
+from khuyencong.core.vnnumber import (
     AmbiguousNumberError,
-    Amount,
     format_money_vn,
     format_vn,
-    parse_amount,
     parse_number,
     parse_number_series,
 )

@@ -10,7 +10,7 @@ from khuyencong.core import datasets as ds
 from khuyencong.ingest.clean import clean_all, clean_table, data_status_for
 from khuyencong.files import sha256_file
 from khuyencong.ingest.readers import read_raw
-from khuyencong.core.schemas import MODELS, data_dictionary, processed_columns
+from khuyencong.core.schemas import SCHEMAS, data_dictionary, processed_columns
 
 STATS_A = ["Tỉnh/thành phố", "Năm", "GRDP (tỷ đồng)"]
 STATS_B = ["Province", "Year", "Population"]
@@ -41,7 +41,7 @@ def test_clean_table_types_units_and_rejects(tmp_path):
     assert clean["source_row"].tolist() == [2, 4]
     assert set(clean["boundaries"]) == {"legacy"} and set(clean["data_status"]) == {"REAL"}
     assert clean["province_code_2025"].notna().all()
-    MODELS["register"].validate(clean)
+    SCHEMAS["register"].validate(clean)
     rej = result.rejected
     assert rej["source_row"].tolist() == [3, 5]
     assert rej["province"].tolist() == ["Bac Giag", "Hà Nội"]  # the raw row, as printed
@@ -56,7 +56,8 @@ def test_data_status_from_path():
 
 
 def _outputs(out):
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    """The files as readers see them (the set folders behind them are hidden: ``.sets``, ``.current``)."""
+    return sorted(p for p in out.rglob("*") if p.is_file() and not p.relative_to(out).parts[0].startswith("."))
 
 
 def test_clean_all_writes_everything_and_is_reproducible(tmp_path):
@@ -130,7 +131,7 @@ def test_schemas_and_dictionary_agree_with_datasets():
     dd = data_dictionary()
     for name in ds.DATASETS:
         columns = [c.column for c in processed_columns(name)]
-        assert list(MODELS[name].to_schema().columns) == columns
+        assert list(SCHEMAS[name].columns) == columns
         assert dd.loc[dd["table"] == name, "column"].tolist() == columns
     money = dd[dd["column"].isin(["state_support", "output_value", "grdp"])]
     assert set(money["unit"]) == {"million VND"}

@@ -23,7 +23,7 @@ def test_safe_cell_rules():
     assert safe_cell("+cmd") == "'+cmd"
     assert safe_cell("@x") == "'@x"
     assert safe_cell("\tcmd") == "'\tcmd"
-    assert safe_cell("\r=x") == "'\r=x"
+    assert safe_cell("\r=x") == "'\r'=x"  # the cell and the line after the break
     assert safe_cell("-5+A1") == "'-5+A1"
     assert safe_cell("-5") == "-5" and safe_cell("-1.234,5") == "-1.234,5"
     assert safe_cell(-5.0) == -5.0 and safe_cell("Hà Nội") == "Hà Nội"
@@ -83,3 +83,53 @@ def test_failed_export_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.dta"]
     with pytest.raises(ValueError, match="use .csv, .xlsx or .dta"):
         export_table(_frame(), tmp_path / "t.json")
+
+
+HOSTILE = ["ok\r=cmd|' /C calc'!A0", "line\n+SUM(1)", "bell\x07 and \x00 nul", "\t@x", "a\r\nb"]
+
+
+def test_csv_quotes_every_line_break_and_neutralises_each_line(tmp_path):
+    path = export_table(pd.DataFrame({"note": HOSTILE, "n": range(5)}), tmp_path / "t.csv")
+    text = path.read_bytes().decode("utf-8-sig")
+    assert '"ok\r\'=cmd|\' /C calc\'!A0"' in text and "\"line\n'+SUM(1)\"" in text
+    assert [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if line.lstrip('"').startswith(("=", "+", "@"))] == []
+    back = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False)
+    assert len(back) == 5 and back["n"].tolist() == list(range(5))
+    assert back["note"][0] == "ok\r'=cmd|' /C calc'!A0"
+
+
+def test_xlsx_and_dta_escape_control_characters_with_a_notice(tmp_path, caplog):
+    df = pd.DataFrame({"note\x01": HOSTILE, "n": range(5)})
+    ws = load_workbook(export_table(df, tmp_path / "t.xlsx")).active
+    assert ws["A1"].value == "note\\x01" and ws["A4"].value == "bell\\x07 and \\x00 nul"
+    assert ws["A3"].value == "line\n'+SUM(1)" and ws["A5"].value == "'\t@x"
+    assert "t.xlsx: 2 cell(s) held control characters" in caplog.text
+    back = pd.read_stata(export_table(df, tmp_path / "t.dta"))
+    assert back["note_x01"].tolist()[2] == "bell\\x07 and \\x00 nul"
+
+
+def test_dta_stores_long_text_and_explains_what_it_cannot_store(tmp_path):
+    from khuyencong.errors import InputError
+
+    long = "ư" * 3000  # 6000 bytes: over Stata's 2045-byte fixed strings, stored as strL
+    back = pd.read_stata(export_table(pd.DataFrame({"t": [long, "x"]}), tmp_path / "t.dta"))
+    assert back["t"].tolist() == [long, "x"]
+    with pytest.raises(InputError, match=r"m\.dta: cannot be written as Stata \.dta .*export to \.csv or \.xlsx"):
+        export_table(pd.DataFrame({"mixed": ["a", 1]}), tmp_path / "m.dta")
+    assert not (tmp_path / "m.dta").exists()
+
+
+def test_validate_output_xlsx_with_control_characters(tmp_path, capsys):
+    from fixtures.raw_files import REGISTER_HEADER, register_row
+    from khuyencong.cli import main
+
+    source = tmp_path / "register.csv"
+    rows = [REGISTER_HEADER, register_row(), register_row(pid="DA-002", province="Bac\x07 Giag\r=cmd")]
+    source.write_text("\n".join(",".join(f'"{v}"' for v in row) for row in rows) + "\n", encoding="utf-8")
+    target = tmp_path / "p.xlsx"
+    assert main(["validate", str(source), "--output", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "p.xlsx: 1 cell(s) held control characters" in out + err
+    values = [c.value for row in load_workbook(target).active.iter_rows() for c in row]
+    assert any(isinstance(v, str) and v.startswith("Bac\\x07 Giag") for v in values)

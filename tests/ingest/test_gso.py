@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -117,16 +118,21 @@ def test_multi_measure_header(tmp_path):
     ("Male Prel. 2016", ("Male", 2016, "prel")),
     ("Prel. 2016", ("", 2016, "prel")),
     ("Urban  1995", ("Urban", 1995, "final")),
+    ("2002 Total", ("Total", 2002, "final")),
+    ("Pre.2016", ("", 2016, "prel")),
+    ("Total Pre.2016", ("Total", 2016, "prel")),
+    ("2008(*) Area of forest", ("Area of forest", 2008, "final")),
+    ("Total area", ("Total area", None, "final")),
 ])
 def test_parse_label(label, expected):
     lab = gso.parse_label(label)
     assert (lab.measure, lab.year, lab.status) == expected
 
 
-@pytest.mark.parametrize("label", ["Total", "2016 Total", "FY16", ""])
+@pytest.mark.parametrize("label", ["Total", "FY16", ""])
 def test_bad_label_raises(tmp_path, label):
     lines = SINGLE[:2] + [f'"Cities, provincies";"2013";"2014";"{label}"'] + SINGLE[3:]
-    with pytest.raises(gso.GsoFormatError, match=r"line 3.*is not '\[measure\] \[Prel\.\] YYYY'"):
+    with pytest.raises(gso.GsoFormatError, match=r"line 3.*(is not '\[measure\] \[Prel\.\] YYYY'|no year beside)"):
         gso.read_pxweb(write(tmp_path, lines))
 
 
@@ -209,3 +215,64 @@ def test_to_province_stats_requires_measure(tmp_path):
     stats = gso.to_province_stats(table, "population", measure="Total")
     hcm = stats[stats["province_code"] == code("Hồ Chí Minh")]
     assert records(hcm[["year", "population"]]) == [(2014, 80.0), (2015, 81.5)]
+
+
+# --- every shape of province-level export GSO publishes (hand-written files) ------------------
+
+SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "gso_shapes"
+
+
+def shape(name: str) -> gso.GsoTable:
+    return gso.read_pxweb(SHAPES / name)
+
+
+def test_year_first_labels():
+    table = shape("year_first.csv")
+    assert table.measures == ["Spring", "Total"]
+    assert sorted(set(table.data["year"])) == [2002, 2003]
+    nam_dinh = table.data[(table.data["province_code"] == provinces.normalize_province("Nam Định").code)
+                          & (table.data["measure"] == "Total") & (table.data["year"] == 2003)]
+    assert nam_dinh["value"].tolist() == [162.0]
+
+
+def test_pre_beside_prel_are_both_preliminary():
+    table = shape("pre_and_prel.csv")
+    status = {(c.measure, c.year): c.status for c in table.columns}
+    assert status == {("Total", 2015): "final", ("Total", 2016): "prel",
+                      ("Rural", 2015): "final", ("Rural", 2016): "prel"}
+
+
+def test_footnote_marks_are_dropped_from_labels():
+    table = shape("footnotes.csv")
+    assert table.measures == ["Area of forest", "Natural forest"]
+    assert [c.label for c in table.columns][0] == "2008(*) Area of forest"
+
+
+def test_single_column_without_a_year():
+    table = shape("no_year.csv")
+    assert table.measures == ["Total area"]
+    assert table.data["year"].isna().all() and str(table.data["year"].dtype) == "Int64"
+    dated = shape("no_year_title_year.csv")
+    assert dated.data["year"].tolist() == [2016]
+
+
+def test_a_stray_latin1_line_is_read_and_counted():
+    table = shape("latin1_line.csv")
+    assert table.recoded_lines == 1
+    assert table.rejected.empty
+    names = set(table.data["province_name"])
+    assert {"Bình Định", "Quảng Ngãi", "Phú Yên"} <= names
+
+
+def test_units_not_in_provinces_is_an_aggregate():
+    table = shape("unallocated.csv")
+    agg = table.aggregates.drop_duplicates("source_row")
+    assert dict(zip(agg["name_as_printed"], agg["area_type"]))["Units are not included in provinces"] == "unallocated"
+    assert table.accounting.aggregate_rows == 2 and table.accounting.province_rows == 2
+
+
+def test_a_misspelt_region_is_recognised_but_a_misspelt_province_is_not():
+    table = shape("misspelt_region.csv")
+    assert table.rejected.empty
+    assert "NMM" in set(table.aggregates["province_code"].dropna())
+    assert gso.classify_name("Ha Giangg").kind == "rejected"

@@ -96,9 +96,26 @@ def test_malformed_provenance_file_is_reported(raw_copy):
     assert len(problems) == 1 and "mapping" in problems[0]
 
 
-def test_cli_check_exit_status(raw_copy, monkeypatch, capsys):
+def test_check_defaults_to_data_raw(raw_copy, monkeypatch):
     monkeypatch.setattr(provenance.paths, "raw_dir", lambda: raw_copy)
-    assert provenance.main(["check"]) == 0
+    assert check() == []
     (raw_copy / "extra.csv").write_text("a\n", encoding="utf-8")
-    assert provenance.main(["check"]) == 1
-    assert "extra.csv" in capsys.readouterr().out
+    assert any("extra.csv" in p for p in check())
+
+
+def test_record_generated_keeps_the_date_while_the_bytes_stay(raw_copy, monkeypatch):
+    monkeypatch.setattr(provenance.paths, "raw_dir", lambda: raw_copy)
+    target = raw_copy / "generated.csv"
+    target.write_text("a\n", encoding="utf-8")
+    fields = dict(source="a generator", generator="khuyencong demo", description="scratch")
+    first = provenance.record_generated(target, **fields)
+    assert first["licence"] == provenance.GENERATED_LICENCE
+    record_file(target, raw_dir=raw_copy, created="2000-01-01")
+    assert provenance.record_generated(target, **fields)["created"] == "2000-01-01"
+    target.write_text("b\n", encoding="utf-8")
+    assert provenance.record_generated(target, **fields)["created"] != "2000-01-01"
+
+
+def test_is_under_raw(raw_copy, tmp_path):
+    assert provenance.is_under_raw(raw_copy / "demo", raw_copy)
+    assert not provenance.is_under_raw(tmp_path / "elsewhere", raw_copy)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 
 import pandas as pd
 import pytest
@@ -9,7 +10,9 @@ from openpyxl import Workbook
 
 from fixtures.raw_files import REGISTER_HEADER, merged_register_xlsx, register_row, write_csv, write_xlsx
 from fixtures.shared import shared_file
-from khuyencong.ingest.readers import RawFormatError, fold, read_raw, split_header
+from khuyencong.ingest.formats import OLE2_MAGIC, UnreadableFileError
+from khuyencong.ingest.headers import RawFormatError, fold, split_header
+from khuyencong.ingest.readers import read_raw
 
 VI_TITLE = "Hỗ trợ máy sấy cà phê ở Đắk Lắk – Nguyễn Thị Ánh"
 
@@ -36,6 +39,15 @@ def test_separator_is_sniffed(tmp_path, sep):
     raw = read_raw(write_csv(tmp_path / "reg.csv", REGISTER_HEADER, rows, sep=sep))
     assert list(raw.frame["project_id"]) == ["DA-001", "DA-002"]
     assert raw.frame["title"].iloc[0] == "Đào tạo, truyền nghề mây tre đan"
+
+
+def test_a_row_wider_than_the_header_is_refused_not_cut(tmp_path):
+    """Found by fuzzing: pandas drops the cells beyond the header with only a warning."""
+    for wide in (0, 1):  # first data row (pandas warns and cuts) or a later one (the C parser stops)
+        rows = [register_row(pid=f"DA-00{i}") + (["stray", "cells"] if i == wide else []) for i in range(3)]
+        path = write_csv(tmp_path / "reg.csv", REGISTER_HEADER, rows)
+        with pytest.raises(RawFormatError, match=rf"reg\.csv: .*(row\(s\) {2 + wide} have more cells|line {2 + wide}, saw 13)"):
+            read_raw(path)
 
 
 def test_title_lines_and_blank_lines_keep_the_line_numbers_people_see(tmp_path):
@@ -148,10 +160,25 @@ def test_duplicate_header_meaning_is_an_error(tmp_path):
         read_raw(write_csv(tmp_path / "d.csv", header, [register_row() + ["1"]]))
 
 
-def test_unsupported_suffix(tmp_path):
-    p = tmp_path / "old.xls"
-    p.write_bytes(b"\xd0\xcf")
-    with pytest.raises(RawFormatError, match="save it as .xlsx"):
+def test_content_decides_not_the_extension(tmp_path):
+    header, rows = REGISTER_HEADER, [register_row()]
+    csv_named_xlsx = write_csv(tmp_path / "r.csv", header, rows).rename(tmp_path / "r.xlsx")
+    assert len(read_raw(csv_named_xlsx).frame) == 1  # a CSV saved with an .xlsx name is read as CSV
+    damaged = tmp_path / "old.xls"
+    damaged.write_bytes(OLE2_MAGIC + b"\x00" * 64)
+    with pytest.raises(UnreadableFileError, match="Excel 97-2003"):
+        read_raw(damaged)
+    binary = tmp_path / "x.dat"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(UnreadableFileError, match="save it as .xlsx or .csv"):
+        read_raw(binary)
+
+
+def test_a_table_without_our_headers_points_to_map(tmp_path):
+    p = tmp_path / "annex.xls"  # an HTML table saved with an .xls name, as web portals export
+    p.write_text("<table><tr><td>STT</td><td>Nội dung</td></tr><tr><td>1</td><td>x</td></tr></table>",
+                 encoding="utf-8")
+    with pytest.raises(RawFormatError, match="khuyencong map"):
         read_raw(p)
 
 
@@ -174,3 +201,89 @@ def test_gso_pxweb_export_is_routed_to_the_gso_reader():
     assert "iip" in raw.frame.columns
     assert (raw.frame["province"].str.strip() == "WHOLE COUNTRY").any()  # kept, so that it is rejected visibly
     assert pd.api.types.is_numeric_dtype(raw.frame["source_row"])
+
+
+# ---------------------------------------------------------------- issue 12: bad files, silent loss
+
+def rezip(src, dst, drop=(), edit=None):
+    """A copy of the zip ``src`` without the members ``drop``, members in ``edit`` passed through a function."""
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as b:
+        for info in a.infolist():
+            if info.filename not in drop:
+                data = a.read(info.filename)
+                b.writestr(info.filename, (edit or {}).get(info.filename, lambda d: d)(data))
+    return dst
+
+
+def _bad_files(tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", REGISTER_HEADER, [register_row()])
+    header = ",".join(REGISTER_HEADER)
+    files = {
+        "not a zip": (tmp_path / "a.xlsx", b"PK\x03\x04" + b"garbage" * 20),
+        "csv named xlsx, damaged quote": (tmp_path / "b.xlsx", (header + '\n2020,"Bắc\n').encode()),
+        "no content types": (rezip(good, tmp_path / "c.xlsx", drop=("[Content_Types].xml",)), None),
+        "no sheet part": (rezip(good, tmp_path / "d.xlsx", drop=("xl/worksheets/sheet1.xml",)), None),
+        "damaged sheet xml": (rezip(good, tmp_path / "e.xlsx", edit={"xl/worksheets/sheet1.xml": lambda d: d[:200]}),
+                              None),
+        "100k columns": (tmp_path / "f.csv", (",".join(f"c{i}" for i in range(100_000)) + "\n1\n").encode()),
+        "field over the csv limit": (tmp_path / "g.csv", (header + '\n"' + "x" * 2_000_000 + '"\n').encode()),
+        "control characters": (tmp_path / "h.csv", (header + "\n2020,Bắc Giang,DA\x07,a\x1bb\x7f,x\x0c\n").encode()),
+        "undecodable bytes": (tmp_path / "i.csv", header.encode() + b"\n\x81\x8d\x8e\x8f\x90\n"),
+    }
+    for path, data in files.values():
+        if data is not None:
+            path.write_bytes(data)
+    return {name: path for name, (path, _) in files.items()}
+
+
+def test_every_bad_file_is_a_message_never_a_traceback(tmp_path):
+    """Each damaged or hostile file gives rows + rejected + a message (a project error), nothing else."""
+    from khuyencong.errors import KhuyencongError
+    from khuyencong.ingest.validate import validate_paths
+
+    for name, path in _bad_files(tmp_path).items():
+        try:
+            read_raw(path)
+        except KhuyencongError as exc:
+            assert str(exc), name
+        report = validate_paths([path])  # the file becomes a problem of the report
+        assert report.rows_read == 0 or report.problems or name == "control characters", name
+
+
+def test_excel_true_false_in_a_number_column_is_a_problem_on_that_cell(tmp_path):
+    from khuyencong.ingest.clean import clean_table
+
+    path = write_xlsx(tmp_path / "b.xlsx", REGISTER_HEADER, [register_row(support=True, contribution=False),
+                                                             register_row(pid="DA-002")])
+    result = clean_table(read_raw(path))
+    assert result.rows_kept == 1 and result.rows_rejected == 1
+    assert result.rejected["reason"].iloc[0] == "not a number"
+
+
+def test_a_stale_stored_dimension_does_not_drop_rows(tmp_path):
+    import re
+
+    rows = [register_row(pid=f"DA-{i:03d}") for i in range(20)]
+    full = write_xlsx(tmp_path / "full.xlsx", REGISTER_HEADER, rows)
+    stale = rezip(full, tmp_path / "stale.xlsx", edit={"xl/worksheets/sheet1.xml": lambda d: re.sub(
+        rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:C10"/>', d)})
+    assert b'ref="A1:C10"' in zipfile.ZipFile(stale).read("xl/worksheets/sheet1.xml")
+    raw = read_raw(stale)
+    assert len(raw) == 20 and list(raw.frame.columns) == list(read_raw(full).frame.columns)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_hidden_sheets_are_skipped_and_reported_not_preferred(tmp_path, state):
+    wb = Workbook()
+    visible = wb.active
+    visible.title = "Data"
+    for r in [REGISTER_HEADER] + [register_row(pid=f"DA-{i}") for i in range(5)]:
+        visible.append(r)
+    old = wb.create_sheet("Old draft")
+    for r in [REGISTER_HEADER] + [register_row(pid=f"OLD-{i}") for i in range(60)]:
+        old.append(r)
+    old.sheet_state = state
+    wb.save(tmp_path / "h.xlsx")
+    raw = read_raw(tmp_path / "h.xlsx")
+    assert raw.sheet == "Data" and len(raw) == 5
+    assert [(p.sheet, p.check, p.severity) for p in raw.extra_problems] == [("Old draft", "hidden sheet", "warning")]

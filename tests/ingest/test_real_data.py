@@ -1,4 +1,4 @@
-"""The GSO and MOF readers on the real files in ../shared/data (skipped when ../shared is absent).
+"""The GSO and MOF readers on the real files committed in data/raw/official (copies of ../shared/data).
 
 Expectations are derived from the raw text with the csv module, independently of the readers;
 no figure from the files is written here.
@@ -12,6 +12,8 @@ import random
 import pytest
 
 from fixtures.shared import shared_file
+from khuyencong.ingest.official import official_dir
+from khuyencong import paths
 from khuyencong.ingest import gso
 from khuyencong.ingest import mof
 from khuyencong.core import provinces
@@ -29,6 +31,11 @@ LEGACY_CODES = {p.code for p in provinces.legacy_provinces()}
 HA_TAY = provinces.normalize_province("Hà Tây").code
 
 
+def official_file(*parts: str):
+    """A file of data/raw/official: part of the repository, so never skipped."""
+    return official_dir().joinpath(*parts)
+
+
 def raw_records(path, delimiter):
     """(line number, fields) for every line, read with the csv module alone."""
     text = path.read_bytes().decode("utf-8-sig")
@@ -38,18 +45,18 @@ def raw_records(path, delimiter):
 
 @pytest.fixture(scope="module", params=GSO_FILES)
 def gso_case(request):
-    path = shared_file("gso", request.param)
+    path = official_file("gso", request.param)
     records = raw_records(path, ";")
     return path, records, gso.read_pxweb(path)
 
 
 def test_record_checksums(record_property):
-    """Informational only: the digests are printed and recorded, never compared."""
+    """The committed copies are byte-identical to ../shared/data (skipped when ../shared is absent)."""
     for parts in [("gso", f) for f in GSO_FILES] + [("mof", MOF_FILE)]:
         path = shared_file(*parts)
         digest = sha256_file(path)
         record_property(path.name, digest)
-        print(f"sha256 {digest}  {'/'.join(parts)}")
+        assert digest == sha256_file(official_file(*parts)), "/".join(parts)
 
 
 def test_gso_provinces_resolved(gso_case):
@@ -59,7 +66,7 @@ def test_gso_provinces_resolved(gso_case):
     assert set(table.data["province_code"]) == expected
     assert table.rejected.empty
     assert table.boundaries == "legacy"
-    assert table.source == path.name
+    assert table.source == paths.relative_to_root(path)
 
 
 def test_gso_aggregates_counted(gso_case):
@@ -116,10 +123,10 @@ def test_gso_spot_check_cells(gso_case):
 
 
 def test_gso_to_province_stats():
-    iip = gso.to_province_stats(gso.read_pxweb(shared_file("gso", GSO_FILES[0])), "iip")
+    iip = gso.to_province_stats(gso.read_pxweb(official_file("gso", GSO_FILES[0])), "iip")
     assert set(iip["province_code"]) == LEGACY_CODES
     assert not iip.duplicated(["province_code", "year"]).any()
-    pop = gso.to_province_stats(gso.read_pxweb(shared_file("gso", GSO_FILES[1])), "population", measure="Total")
+    pop = gso.to_province_stats(gso.read_pxweb(official_file("gso", GSO_FILES[1])), "population", measure="Total")
     assert not pop.duplicated(["province_code", "year"]).any()
     assert pop["population"].notna().all()
 
@@ -129,7 +136,7 @@ def test_gso_to_province_stats():
 
 @pytest.fixture(scope="module")
 def mof_case():
-    path = shared_file("mof", MOF_FILE)
+    path = official_file("mof", MOF_FILE)
     return path, raw_records(path, ","), mof.read_budget(path)
 
 

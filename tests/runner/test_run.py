@@ -19,9 +19,12 @@ import pandas as pd
 import pytest
 
 from khuyencong import fingerprint
-from khuyencong.runner import config as runconfig
+from khuyencong.cli import configure_logging
 from khuyencong.cli import main as cli_main
-from khuyencong.runner.run import Options, reason, run_reports
+from khuyencong.runner import config as runconfig
+from khuyencong.runner.lock import LockHeld
+from khuyencong.runner.plan import reason
+from khuyencong.runner.run import Options, run_reports
 from run_project import make_project, tables, write_tables
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -45,6 +48,7 @@ def project(root: Path):
 def run(root: Path, **options) -> int:
     """Run in-process. The package hash is pinned: other work on src/ must not make runs look stale
     (code-change detection itself is covered by test_reasons and test_package_hash_follows_the_code)."""
+    configure_logging()  # as the CLI does: messages on stdout
     with project(root), pytest.MonkeyPatch.context() as mp:
         mp.setattr(fingerprint, "package_hash", lambda cache: "pinned-package-hash")
         return run_reports(Options(**options))
@@ -109,7 +113,7 @@ def test_first_run_executes_everything_and_records_it(golden):
     assert rec["inputs"]["register"]["rows"] == "province_code_2025=01"
     assert rec["parameters"]["province"] == "Hà Nội" and "-r province 'Hà Nội'" in rec["reproduce"]
     assert (reports / "index.html").exists() and (reports / "index.en.html").exists()
-    assert not (reports / ".staging").exists() and not (reports / ".lock").exists()
+    assert not (reports / ".staging").exists() and not (reports / ".state/lock.json").exists()
 
 
 def test_second_run_skips_everything_and_says_so(copy, capsys):
@@ -217,24 +221,56 @@ def test_force_and_dry_run_run_nothing(copy, capsys):
     assert state == {p: p.read_bytes() for p in (copy / "reports").rglob("*") if p.is_file()}
 
 
-def test_lock_blocks_a_second_run_and_a_stale_lock_is_taken_over(copy, capsys):
-    import socket
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from khuyencong.runner.lock import RunLock
+with RunLock(Path(sys.argv[1]), Path(sys.argv[2]), command="khuyencong run"):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
 
-    lock = copy / "reports/.lock"
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+@contextmanager
+def lock_holder(root: Path):
+    """A process holding the report lock of ``root`` until the block ends (killed with SIGKILL)."""
+    reports = root / "reports"
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(reports / ".lock"),
+                             str(reports / ".state/lock.json")], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(SRC)})
     try:
-        lock.write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(),
-                                    "started": "2025-07-01T00:00:00+00:00", "command": "khuyencong run"}))
-        assert run(copy) == 3
-        err = capsys.readouterr().err
-        assert f"pid {holder.pid}" in err and "khuyencong run" in err
-        assert lock.exists()
+        assert proc.stdout.readline().strip() == "holding"
+        yield proc
     finally:
-        holder.kill()
-        holder.wait()
-    assert run(copy) == 0  # the holder is dead now
-    assert "taking over a stale lock" in capsys.readouterr().out
-    assert not lock.exists()
+        proc.kill()
+        proc.wait()
+
+
+def test_lock_blocks_a_second_run_and_is_released_when_its_holder_dies(copy, capsys):
+    with lock_holder(copy) as holder:
+        with pytest.raises(LockHeld, match=f"pid {holder.pid} on .*khuyencong run"):
+            run(copy)
+        with project(copy):
+            assert cli_main(["run"]) == 3
+        err = capsys.readouterr().err
+        assert f"pid {holder.pid}" in err and "khuyencong run" in err and "Traceback" not in err
+    assert run(copy) == 0  # the holder was killed: the OS released its lock
+    assert f"taking over a stale lock: pid {holder.pid}" in capsys.readouterr().out
+    assert not (copy / "reports/.state/lock.json").exists()
+
+
+@pytest.mark.parametrize("garbage", ["[1, 2]", '"me"', "{not json"])
+def test_a_lock_note_holding_garbage_is_reported_not_a_traceback(copy, capsys, garbage):
+    note = copy / "reports/.state/lock.json"
+    with lock_holder(copy):
+        note.write_text(garbage)
+        with project(copy):
+            assert cli_main(["run", "--dry-run"]) == 0  # a dry run takes no lock
+            assert cli_main(["run"]) == 3
+        assert "an unknown process" in capsys.readouterr().err
+    note.write_text(garbage)  # left by a holder that died
+    assert run(copy) == 0
+    assert "taking over a stale lock: an unknown process" in capsys.readouterr().out
 
 
 def test_hostile_province_strings_cannot_leave_reports(copy, capsys):
@@ -285,10 +321,13 @@ def test_table_hashes_change_only_for_the_changed_province(tmp_path):
 
 
 def test_slugs_come_from_the_registry():
-    assert runconfig.resolve_province("ha noi", "2025")[1:3] == ("Hà Nội", "ha-noi")
-    assert runconfig.resolve_province("Sóc Trăng", "2025")[2] == "can-tho"
-    assert runconfig.resolve_province("94", "legacy")[2] == "soc-trang"
-    assert runconfig.resolve_province("all", "2025")[2] == "all"
+    place, note = runconfig.resolve_province("ha noi", "2025")
+    assert (place.name, place.slug, place.name_en, note) == ("Hà Nội", "ha-noi", "Hanoi", "")
+    place, note = runconfig.resolve_province("Sóc Trăng", "2025")
+    assert place.slug == "can-tho" and note == "Sóc Trăng → Cần Thơ (2025 boundaries)"
+    assert runconfig.resolve_province("94", "legacy")[0].slug == "soc-trang"
+    for everything in ("all", "*", " ALL "):
+        assert runconfig.resolve_province(everything, "2025") == (runconfig.NATIONAL, "")
 
 
 def test_package_hash_follows_the_code_and_notebook_hash_ignores_outputs(tmp_path, monkeypatch):
@@ -317,3 +356,15 @@ def test_package_hash_follows_the_code_and_notebook_hash_ignores_outputs(tmp_pat
     nb.cells[0].source = "print(2)"
     nbformat.write(nb, nb_path)
     assert fingerprint.notebook_code_hash(nb_path) != before
+
+
+def test_runs_write_nothing_in_the_users_home(copy, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR")}
+    env.update(HOME=str(home), KHUYENCONG_ROOT=str(copy), PYTHONPATH=str(SRC))
+    done = subprocess.run([sys.executable, "-m", "khuyencong.cli", "run", "--force", "--province", "Hà Nội"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
+    assert (copy / "reports/.state/kernel/ipython").is_dir()

@@ -13,8 +13,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from khuyencong.synthetic import demo
 from khuyencong import paths
+from khuyencong import synthetic as demo
+from khuyencong.core.provinces import legacy_provinces
 from khuyencong.ingest import validate
 
 SMALL = demo.DemoParams(year_first=2014, year_last=2019, support_years=(2016, 2017), projects_min=3, projects_max=6,
@@ -33,7 +34,7 @@ def truth(small) -> dict:
 
 @pytest.fixture(scope="module")
 def frames() -> tuple[dict, dict]:
-    return demo._frames(demo.DEMO_SEED, demo.DemoParams())
+    return demo.frames(demo.DEMO_SEED, demo.DemoParams())
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -46,7 +47,7 @@ def test_same_seed_same_bytes(small, tmp_path):
 
 
 def test_other_seed_other_data():
-    one, other = (demo._frames(seed, SMALL)[0] for seed in (demo.DEMO_SEED, demo.DEMO_SEED + 1))
+    one, other = (demo.frames(seed, SMALL)[0] for seed in (demo.DEMO_SEED, demo.DEMO_SEED + 1))
     for name in ("register", "survey", "province_stats"):
         assert not one[name].equals(other[name]), name
 
@@ -181,7 +182,7 @@ def test_province_stats_cover_every_province_year(frames):
 
 def test_northern_trainee_plans_fall_short(frames):
     plans = frames[0]["plans"]
-    region = {p.code: p.region_code for p in demo.legacy_provinces()}
+    region = {p.code: p.region_code for p in legacy_provinces()}
     tr = plans[plans.indicator == "trainees"]
     northern = tr.province.map(region).isin(demo.NORTHERN_REGIONS)
     attain = tr.achieved / tr.planned
@@ -205,11 +206,11 @@ def test_committed_demo_matches_a_fresh_generation(tmp_path):
     """Nobody edits data/raw/demo by hand: it must equal what the committed seed produces (~10 s)."""
     committed = paths.demo_dir()
     if not committed.is_dir():
-        pytest.fail(f"{paths.relative_to_root(committed)} is missing; run `python -m khuyencong.synthetic.demo`")
+        pytest.fail(f"{paths.relative_to_root(committed)} is missing; run `khuyencong demo`")
     fresh = demo.generate(tmp_path, record_provenance=False)
     assert fresh.seed == demo.DEMO_SEED
     got = _files(committed)
     want = _files(tmp_path)
-    assert sorted(got) == sorted(want), "files differ; regenerate with `python -m khuyencong.synthetic.demo`"
+    assert sorted(got) == sorted(want), "files differ; regenerate with `khuyencong demo`"
     changed = [n for n in want if got[n] != want[n]]
-    assert not changed, f"{changed} differ from a fresh generation; regenerate with `python -m khuyencong.synthetic.demo`"
+    assert not changed, f"{changed} differ from a fresh generation; regenerate with `khuyencong demo`"

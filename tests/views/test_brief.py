@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from khuyencong.views import brief
+from khuyencong.views import brief_text
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.analysis import selection as params
@@ -29,13 +30,13 @@ NAN = np.nan
     ((3.8, 3.6, 4.0), (NAN, NAN, NAN), "unknown"),
 ])
 def test_comparative_word_follows_interval_overlap(own, ref, expected):
-    assert brief.compare(*own, *ref) == expected
+    assert brief_text.compare(*own, *ref) == expected
 
 
 def test_descriptive_numbers_without_intervals_use_a_relative_tolerance():
-    assert brief.compare(1.02, NAN, NAN, 1.0) == "similar"
-    assert brief.compare(1.2, NAN, NAN, 1.0) == "higher"
-    assert brief.compare(0.8, NAN, NAN, 1.0, tolerance=0.1) == "lower"
+    assert brief_text.compare(1.02, NAN, NAN, 1.0) == "similar"
+    assert brief_text.compare(1.2, NAN, NAN, 1.0) == "higher"
+    assert brief_text.compare(0.8, NAN, NAN, 1.0, tolerance=0.1) == "lower"
 
 
 # ---------------------------------------------------------------- intervals
@@ -118,7 +119,7 @@ def test_productivity_falls_back_to_the_region_and_says_so():
     assert rows.loc["region", "value"] == pytest.approx(np.expm1(0.2), abs=0.05)
     sample, area = brief.productivity_sample(survey, register, sel, rows.reset_index())
     assert area.level == "region" and sample["establishment_id"].nunique() == 24
-    text = " ".join(brief.reading(rows.reset_index(), "en", "REAL"))
+    text = " ".join(brief_text.reading(rows.reset_index(), "en", "REAL"))
     assert "too few for its own estimate" in text and "the Red River Delta region" in text
 
 
@@ -156,16 +157,16 @@ def _table(link=(0.3, 0.1, 0.5)):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_synthetic_is_stated_in_the_status_box_and_the_reading(lang):
-    box = brief.status_box("SYNTHETIC", lang)
+    box = brief_text.status_box("SYNTHETIC", lang)
     assert "SYNTHETIC" in box and i18n.t("br_status_synthetic", lang) in box.replace("&#x27;", "'")
-    lines = brief.reading(_table(), lang, "SYNTHETIC")
+    lines = brief_text.reading(_table(), lang, "SYNTHETIC")
     assert "SYNTHETIC" in lines[0] and i18n.t("br_read_synthetic", lang, area="Test Province") in lines[0]
-    assert "SYNTHETIC" not in brief.status_box("REAL", lang)
-    assert not any("SYNTHETIC" in line for line in brief.reading(_table(), lang, "REAL"))
+    assert "SYNTHETIC" not in brief_text.status_box("REAL", lang)
+    assert not any("SYNTHETIC" in line for line in brief_text.reading(_table(), lang, "REAL"))
 
 
 def test_reading_uses_overlap_for_its_comparative_words():
-    text = " ".join(brief.reading(_table(), "vi"))
+    text = " ".join(brief_text.reading(_table(), "vi"))
     # co-funding 3.8 [3.6; 4.0] vs region [3.4; 3.6] (touching) and country [3.65; 3.75] (inside)
     assert "không khác biệt rõ so với vùng Đồng bằng sông Hồng (3,50)" in text
     assert "không khác biệt rõ so với cả nước (3,70)" in text
@@ -180,7 +181,7 @@ def test_reading_uses_overlap_for_its_comparative_words():
                                        ((NAN, NAN, NAN), "br_read_missing")])
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_grdp_link_is_always_called_an_association(link, key, lang):
-    lines = brief.reading(_table(link), lang)
+    lines = brief_text.reading(_table(link), lang)
     assert lines[-1] == i18n.t("br_read_association", lang)
     fixed = re.split(r"\{[a-z]+\}", i18n.t(key, lang, **{k: "{" + k + "}" for k in _fields(key)}))
     assert all(part in lines[-2] for part in fixed if part.strip())
@@ -193,53 +194,53 @@ def _fields(key):
 def test_english_output_has_no_vietnamese_text():
     table = _table()
     sel = params.select("all", 2012, 2024, "2025", "en")
-    lines = brief.reading(table, "en", "SYNTHETIC") + brief.caveats(sel, table, None, ceilings_active=False)
-    shown = brief.headline_table(table, "en", synthetic=True)
+    lines = brief_text.reading(table, "en", "SYNTHETIC") + brief_text.caveats(sel, table, None, ceilings_active=False)
+    shown = brief_text.headline_table(table, "en", synthetic=True)
     text = " ".join(lines) + " ".join(shown.columns) + " ".join(shown.astype(str).to_numpy().ravel())
     assert not VIETNAMESE.findall(text), VIETNAMESE.findall(text)
-    assert VIETNAMESE.search(" ".join(brief.reading(table, "vi", "SYNTHETIC")))
+    assert VIETNAMESE.search(" ".join(brief_text.reading(table, "vi", "SYNTHETIC")))
 
 
 def test_missing_province_value_says_not_enough_data():
-    text = " ".join(brief.reading(_table(), "en"))
-    assert i18n.t("br_read_missing", "en", what=brief.measure_label("cost_per_establishment", "en"),
+    text = " ".join(brief_text.reading(_table(), "en"))
+    assert i18n.t("br_read_missing", "en", what=brief_text.measure_label("cost_per_establishment", "en"),
                   area="Test Province") in text
 
 
 def test_headline_table_shows_truth_only_for_synthetic_data():
     table = _table()
-    with_truth = brief.headline_table(table, "en", synthetic=True)
+    with_truth = brief_text.headline_table(table, "en", synthetic=True)
     assert with_truth.loc[0, "Test Province"] == "3.80 [3.60; 4.00] · true: 3.70"
-    assert brief.headline_table(table, "en").loc[0, "Test Province"] == "3.80 [3.60; 4.00]"
+    assert brief_text.headline_table(table, "en").loc[0, "Test Province"] == "3.80 [3.60; 4.00]"
     assert list(with_truth.columns)[1:4] == ["Test Province", "Red River Delta", "Whole country"]
 
 
 def test_fmt_value_signs_and_missing():
-    assert brief.fmt_value("productivity_effect", 0.176, "vi", signed=True) == "+17,6%"
-    assert brief.fmt_value("productivity_effect", -0.03, "en", signed=True) == "-3.0%"
-    assert brief.fmt_value("spending_intensity", 0.006173, "en") == "0.00617%"
-    assert brief.fmt_value("cofunding_ratio", NAN, "vi") == "–"
+    assert brief_text.fmt_value("productivity_effect", 0.176, "vi", signed=True) == "+17,6%"
+    assert brief_text.fmt_value("productivity_effect", -0.03, "en", signed=True) == "-3.0%"
+    assert brief_text.fmt_value("spending_intensity", 0.006173, "en") == "0.00617%"
+    assert brief_text.fmt_value("cofunding_ratio", NAN, "vi") == "–"
 
 
 # ---------------------------------------------------------------- caveats
 
 def test_caveats_name_mergers_and_the_inactive_ceiling_check():
     table = _table()
-    merged = brief.caveats(params.select("Bắc Ninh", lang="vi"), table, None, ceilings_active=False)
+    merged = brief_text.caveats(params.select("Bắc Ninh", lang="vi"), table, None, ceilings_active=False)
     assert any("Bắc Giang" in line and "Bắc Ninh" in line for line in merged)
     assert i18n.t("br_cav_ceilings", "vi") in merged
     assert i18n.t("br_cav_rejected_missing", "vi") in merged
-    legacy = brief.caveats(params.select("Bắc Kạn", boundaries="legacy", lang="en"), table, None, ceilings_active=True)
+    legacy = brief_text.caveats(params.select("Bắc Kạn", boundaries="legacy", lang="en"), table, None, ceilings_active=True)
     assert i18n.t("br_cav_successor", "en", area="Bắc Kạn", new="Thái Nguyên") in legacy
     assert i18n.t("br_cav_ceilings", "en") not in legacy
-    soc_trang = brief.caveats(params.select("Sóc Trăng", lang="en"), table, None, ceilings_active=True)
+    soc_trang = brief_text.caveats(params.select("Sóc Trăng", lang="en"), table, None, ceilings_active=True)
     assert any("Sóc Trăng" in line and "Cần Thơ" in line for line in soc_trang)
 
 
 def test_small_samples_are_listed_in_the_caveats():
     table = _table()
     table.loc[0, ["note", "n"]] = ["too_few", 3]
-    lines = brief.caveats(params.select("all", lang="en"), table, None, ceilings_active=True)
+    lines = brief_text.caveats(params.select("all", lang="en"), table, None, ceilings_active=True)
     assert any("only 3 projects" in line for line in lines)
 
 
@@ -263,18 +264,20 @@ def test_rejected_rows_are_counted_for_the_province_on_its_boundaries(tmp_path):
 
 def test_published_reference_points_for_bac_giang():
     sel = params.select("Bắc Giang", 2012, 2024, "legacy", "vi")
-    refs = brief.references(published.load_published(), sel)
+    refs = brief_text.references(published.load_published(), sel)
     values = refs[i18n.t("col.value", "vi")].tolist()
     assert "29.229,2 triệu đồng" in values and "220 đề án" in values
     assert refs[i18n.t("col.source", "vi")].str.len().gt(0).all()
     assert set(refs[i18n.t("col.area", "vi")]) == {"Bắc Giang"}
+    assert not refs[i18n.t("col.source", "vi")].str.contains(r"\.txt\b").any()
+    assert not refs.duplicated().any()  # a figure printed by several sources appears once
 
 
 def test_not_estimable_province_falls_back_with_its_own_reason():
     table = _table()
     province = (table["measure"] == "productivity_effect") & (table["level"] == "province")
     table.loc[province, ["value", "low", "high", "note"]] = [NAN, NAN, NAN, "not_estimable"]
-    lines = brief.reading(table, "en")
+    lines = brief_text.reading(table, "en")
     reason = i18n.t("br_read_fallback_not_estimable", "en", area="Test Province",
                     fallback="the Red River Delta region")
     assert reason in lines
@@ -284,6 +287,6 @@ def test_not_estimable_province_falls_back_with_its_own_reason():
 
 
 def test_unchanged_province_gets_no_successor_line():
-    lines = brief.caveats(params.select("Lai Châu", boundaries="legacy", lang="en"), _table(), None,
+    lines = brief_text.caveats(params.select("Lai Châu", boundaries="legacy", lang="en"), _table(), None,
                           ceilings_active=True)
     assert not any("has been part of" in line for line in lines)

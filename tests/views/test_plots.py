@@ -8,6 +8,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
+from khuyencong.views import chart_base
 from khuyencong.views import plots
 from khuyencong.core.i18n import t
 
@@ -33,7 +34,7 @@ def _flat(label):
 # --- fonts and style ---------------------------------------------------------------------------
 
 def test_style_font_is_dejavu_and_has_every_vietnamese_glyph():
-    with mpl.rc_context(plots.style_rc()):
+    with mpl.rc_context(chart_base.style_rc()):
         path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]), fallback_to_default=False)
     assert path.endswith("DejaVuSans.ttf")
     font = FT2Font(path)
@@ -43,7 +44,7 @@ def test_style_font_is_dejavu_and_has_every_vietnamese_glyph():
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_vietnamese_text_renders_without_missing_glyph_warning(tmp_path, fmt):
-    with mpl.rc_context(plots.style_rc()):
+    with mpl.rc_context(chart_base.style_rc()):
         fig = Figure(figsize=(6, 2))
         fig.text(0.05, 0.5, VIETNAMESE)
         fig.text(0.05, 0.2, VIETNAMESE, fontweight="bold")

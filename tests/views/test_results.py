@@ -6,12 +6,13 @@ import pytest
 
 from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.core import i18n
+from khuyencong.analysis import ceilings as cl
 from khuyencong.analysis import metrics as mt
 from khuyencong.views import plots
 from khuyencong.core import provinces
 from khuyencong.views import results
 
-HEADER = ",".join(mt.CEILING_COLUMNS) + "\n"
+HEADER = ",".join(cl.CEILING_COLUMNS) + "\n"
 
 
 def _register():
@@ -36,19 +37,19 @@ def _register():
 # ---------------------------------------------------------------- ceilings file
 
 def test_packaged_ceilings_are_unverified_so_the_check_is_inactive():
-    every = mt.load_ceilings(verified_only=False)
+    every = cl.load_ceilings(verified_only=False)
     assert set(every["verified"]) == {"no"}
     assert every[["max_state_share", "max_state_amount_mvnd"]].isna().all().all()
-    assert mt.load_ceilings().empty
+    assert cl.load_ceilings().empty
 
 
 def test_verified_ceilings_feed_the_breach_check(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(HEADER + "technology,KCQG,0.3,,Circular X art. 1,yes\n"
                     "technology,KCDP,0.5,150,unchecked,no\n", encoding="utf-8")
-    ceilings = mt.load_ceilings(path)
+    ceilings = cl.load_ceilings(path)
     assert list(ceilings["funding_source"]) == ["KCQG"]
-    flagged = mt.ceiling_breaches(_register(), ceilings).set_index("project_id")
+    flagged = cl.ceiling_breaches(_register(), ceilings).set_index("project_id")
     # P2 state share 300/1200 = 0.25 (under 0.3); P7 200/400 = 0.5 (over); KCDP technology unchecked
     assert not flagged.loc["P2", "breach"] and flagged.loc["P7", "breach"]
     assert not flagged.loc["P3", "has_ceiling"]
@@ -66,17 +67,17 @@ def test_bad_ceiling_rows_are_refused(tmp_path, row, match):
     path = tmp_path / "c.csv"
     path.write_text(HEADER + row + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=match):
-        mt.load_ceilings(path)
+        cl.load_ceilings(path)
 
 
 def test_ceiling_columns_and_duplicates_are_checked(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("category,max_state_share\ntraining,0.5\n", encoding="utf-8")
     with pytest.raises(ValueError, match="columns must be"):
-        mt.load_ceilings(path)
+        cl.load_ceilings(path)
     path.write_text(HEADER + "training,KCQG,0.5,,x,yes\ntraining,KCQG,0.6,,y,yes\n", encoding="utf-8")
     with pytest.raises(ValueError, match="more than once"):
-        mt.load_ceilings(path)
+        cl.load_ceilings(path)
 
 
 # ---------------------------------------------------------------- selection, region, country
@@ -219,7 +220,7 @@ def test_save_writes_figure_and_table_only_with_an_output_dir(tmp_path):
 def test_ceiling_summary_counts_breaches_per_category_and_source():
     ceilings = pd.DataFrame({"category": ["technology"], "funding_source": ["KCQG"], "max_state_share": [0.3],
                              "max_state_amount_mvnd": [250.0]})
-    flagged = mt.ceiling_breaches(_register(), ceilings, statuses=mt.SPENT_STATUSES)
+    flagged = cl.ceiling_breaches(_register(), ceilings, statuses=mt.SPENT_STATUSES)
     table = results.ceiling_summary(flagged, "en")
     # checked: P2 (share 0.25, amount 300 > 250) and P7 (share 0.5, amount 200)
     assert table.iloc[0].tolist() == [i18n.t("category.technology", "en"), i18n.t("funding_source.KCQG", "en"), 2, 1, 1]
@@ -255,6 +256,7 @@ def test_reference_tables_put_estimates_beside_published_and_true_values(publish
     assert values[i18n.t("cf_row_truth_sample", "en")] == "3.00"
     published_row = ref[ref["Area"] == "Sóc Trăng"].iloc[0]
     assert published_row["Value"] == "3.64" and "Tạp chí Làng nghề Việt" in published_row["Source"]
+    assert not ref["Source"].str.contains(r"\.txt\b").any()  # citations, never the transcription's file name
     plans = pd.DataFrame({"region_code": ["RRD", "NMM", "MRD"], "year": [2016] * 3, "indicator": ["trainees"] * 3,
                           "planned": [100.0, 100.0, 100.0], "achieved": [80.0, 90.0, 10.0]})
     out = results.outputs_reference(reg.assign(year=2016), plans, figures, derived, "vi", None)

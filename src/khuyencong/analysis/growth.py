@@ -11,7 +11,7 @@ Units (fixed, so estimates and the SYNTHETIC truth compare directly):
 * ``support_per_capita_kvnd``: state support per inhabitant, thousand VND (population in thousands).
 
 Coefficients on intensity are percentage points of growth per 1 percentage point of intensity.
-On 2025 boundaries province statistics are rebased with :func:`provinces.rebase_to_2025`: support,
+On 2025 boundaries province statistics are rebased with :func:`khuyencong.core.rebase.rebase_to_2025`: support,
 industrial GRDP and population are summed; the IIP of a merged province is the mean of its
 components' IIPs weighted by their previous-year industrial GRDP (:data:`IIP_WEIGHT`, the base the
 index is expressed on), so it agrees with the growth of the summed GRDP.
@@ -24,13 +24,12 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from khuyencong.analysis import fixed_effects, inference, models
+from khuyencong.analysis.metrics import SPENT_STATUSES, require
 from khuyencong.core import i18n
-from khuyencong.analysis import models
-from khuyencong.core import provinces
-from khuyencong.analysis.metrics import SPENT_STATUSES
+from khuyencong.core import provinces, rebase
 from khuyencong.errors import InputError
 
-BOUNDARIES = ("2025", "legacy")
 UNIT, TIME = "province_code", "year"
 GROWTH = "growth_pct"
 INTENSITY = "intensity_pct"
@@ -50,17 +49,6 @@ class TooFewObservations(InputError):
 
 # ---------------------------------------------------------------- building the panel
 
-def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
-    if missing:
-        raise KeyError(f"{what} lacks column(s) {missing}; available: {list(df.columns)}")
-
-
-def _check_boundaries(boundaries: str) -> None:
-    if boundaries not in BOUNDARIES:
-        raise ValueError(f"boundaries must be one of {BOUNDARIES}, not {boundaries!r}")
-
-
 def _lag(df: pd.DataFrame, col: str, k: int, name: str) -> pd.DataFrame:
     """Value of ``col`` in calendar year t-k (not the previous row: gaps stay gaps)."""
     prev = df[[UNIT, TIME, col]].assign(**{TIME: df[TIME] + k}).rename(columns={col: name})
@@ -69,21 +57,21 @@ def _lag(df: pd.DataFrame, col: str, k: int, name: str) -> pd.DataFrame:
 
 def _stats_on(province_stats: pd.DataFrame, boundaries: str) -> pd.DataFrame:
     """Industrial GRDP, IIP and population per province-year on ``boundaries`` (legacy input)."""
-    _require(province_stats, [UNIT, TIME, "industrial_grdp", "iip"], "province_stats")
+    require(province_stats, [UNIT, TIME, "industrial_grdp", "iip"], "province_stats")
     cols = [UNIT, TIME, "industrial_grdp", "iip", "population"]
     stats = province_stats.reindex(columns=cols).astype({c: float for c in cols[2:]})
     if stats.duplicated([UNIT, TIME]).any():
         raise ValueError("province_stats has more than one row for some province_code and year")
-    if boundaries == "legacy":
+    if boundaries == provinces.LEGACY:
         return stats
     stats = _lag(stats, "industrial_grdp", 1, IIP_WEIGHT)
-    out = provinces.rebase_to_2025(stats, sums=["industrial_grdp", "population"], weighted={"iip": IIP_WEIGHT})
+    out = rebase.rebase_to_2025(stats, sums=["industrial_grdp", "population"], weighted={"iip": IIP_WEIGHT})
     return out[cols]
 
 
 def _support(register: pd.DataFrame, boundaries: str, statuses: Sequence[str] | None) -> pd.DataFrame:
-    code = "province_code_2025" if boundaries == "2025" else UNIT
-    _require(register, [code, TIME, "state_support"] + (["status"] if statuses is not None else []), "register")
+    code = provinces.code_column(boundaries)
+    require(register, [code, TIME, "state_support"] + (["status"] if statuses is not None else []), "register")
     spent = register if statuses is None else register.loc[register["status"].isin(list(statuses))]
     if spent["state_support"].isna().any():
         raise ValueError(f"register: {int(spent['state_support'].isna().sum())} project(s) have no state_support; "
@@ -99,7 +87,7 @@ def growth_panel(register: pd.DataFrame, province_stats: pd.DataFrame, boundarie
     Province-years inside the register's year range with no project get support 0; outside it
     support stays missing. Lags use the calendar year before (``intensity_pct_lag1``...).
     """
-    _check_boundaries(boundaries)
+    boundaries = provinces.boundaries_name(boundaries)
     stats = _stats_on(province_stats, boundaries).astype({UNIT: "string"})
     out = stats.merge(_support(register, boundaries, statuses), on=[UNIT, TIME], how="left", validate="one_to_one")
     covered = out[TIME].between(register[TIME].min(), register[TIME].max())
@@ -117,7 +105,7 @@ def growth_panel(register: pd.DataFrame, province_stats: pd.DataFrame, boundarie
     for k in lags:
         out = _lag(out, INTENSITY, k, f"{INTENSITY}_lag{k}")
         out = _lag(out, PER_CAPITA, k, f"{PER_CAPITA}_lag{k}")
-    records = {p.code: p for p in (provinces.provinces_2025() if boundaries == "2025" else provinces.legacy_provinces())}
+    records = {p.code: p for p in provinces.records(boundaries)}
     out["province_name"] = out[UNIT].map(lambda c: records[c].name).astype("string")
     out["region_code"] = out[UNIT].map(lambda c: records[c].region_code).astype("string")
     out["boundaries"] = pd.Series(boundaries, index=out.index, dtype="string")
@@ -143,9 +131,9 @@ def scope_region(province: provinces.Province | None, panel_scope: str) -> str |
     if panel_scope == "all":
         return None
     if panel_scope != "region":
-        raise ValueError(f"panel_scope must be 'all' or 'region', not {panel_scope!r}")
+        raise InputError(f"panel_scope must be 'all' or 'region', not {panel_scope!r}")
     if province is None:
-        raise ValueError("panel_scope='region' needs one province (its region is the panel); "
+        raise InputError("panel_scope='region' needs one province (its region is the panel); "
                          "pass province=... or panel_scope='all'")
     return province.region_code
 
@@ -170,13 +158,13 @@ def truth_coefficients(truth: Mapping) -> dict[str, float]:
 # ---------------------------------------------------------------- estimation
 
 def bootstrap_weights(n_clusters: int) -> str:
-    """Webb six-point weights below ``models.WEBB_BELOW`` clusters (Rademacher then has only 2^G
+    """Webb six-point weights below ``fixed_effects.WEBB_BELOW`` clusters (Rademacher then has only 2^G
     distinct draws, so p-values are coarse), Rademacher otherwise (MacKinnon & Webb 2017)."""
-    return "webb" if n_clusters < models.WEBB_BELOW else "rademacher"
+    return "webb" if n_clusters < fixed_effects.WEBB_BELOW else "rademacher"
 
 
 def _complete_rows(panel: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    _require(panel, [*cols, UNIT, TIME], "panel")
+    require(panel, [*cols, UNIT, TIME], "panel")
     values = panel[list(cols)].apply(pd.to_numeric).astype(float)
     return panel.loc[np.isfinite(values).all(axis=1)]
 
@@ -197,10 +185,10 @@ def fit(panel: pd.DataFrame, y: str, x: Sequence[str], param: str, n_boot: int =
         return {**row, "coef": np.nan, "se": np.nan, "p_cluster": np.nan, "p_wild": np.nan,
                 "ci_low": np.nan, "ci_high": np.nan, "wild_ci_low": np.nan, "wild_ci_high": np.nan,
                 "weights": "", "few_clusters": True, "note": "too_few"}
-    est = models.panel_twfe(data, y, x, unit=UNIT, time=TIME, cluster=UNIT, ci=ci).estimate(param)
+    est = fixed_effects.panel_twfe(data, y, x, unit=UNIT, time=TIME, cluster=UNIT, ci=ci).estimate(param)
     weights = bootstrap_weights(est.n_clusters)
-    wild = models.wild_cluster_bootstrap(data, y, x, param, unit=UNIT, time=TIME, cluster=UNIT, B=n_boot,
-                                         seed=seed, weights=weights, ci=ci)
+    wild = inference.wild_cluster_bootstrap(data, y, x, param, unit=UNIT, time=TIME, cluster=UNIT, n_boot=n_boot,
+                                            seed=seed, weights=weights, ci=ci)
     return {**row, "coef": est.coef, "se": est.se, "p_cluster": est.pvalue, "p_wild": wild.pvalue,
             "ci_low": est.ci_low, "ci_high": est.ci_high, "wild_ci_low": wild.ci_low,
             "wild_ci_high": wild.ci_high, "weights": weights, "few_clusters": est.few_clusters, "note": ""}
@@ -251,7 +239,8 @@ def variants(register: pd.DataFrame, province_stats: pd.DataFrame, boundaries: s
     ``other_boundaries``: the other set of boundaries; ``no_outliers``: :func:`outlier_mask` rows
     dropped; ``all_statuses``: stopped and deferred projects counted as spending too.
     """
-    other = "legacy" if boundaries == "2025" else "2025"
+    boundaries = provinces.boundaries_name(boundaries)
+    other = provinces.LEGACY if boundaries == provinces.NEW else provinces.NEW
     build = {"main": (boundaries, SPENT_STATUSES), "other_boundaries": (other, SPENT_STATUSES),
              "all_statuses": (boundaries, None)}
     out = {name: in_scope(growth_panel(register, province_stats, b, s), region_code, start_year, end_year)

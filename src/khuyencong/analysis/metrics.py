@@ -6,32 +6,36 @@ are excluded by default (``statuses``): their amounts were not spent as register
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from khuyencong.core.datasets import categories
+from khuyencong.errors import InputError
+
+log = logging.getLogger(__name__)
 
 SPENT_STATUSES = ("completed", "adjusted")
 OUTPUT_COLUMNS = ("trainees", "establishments_supported", "demonstration_models", "typical_products", "machines")
-
-DEFAULT_CEILINGS_NOTE = (
-    "Support ceilings (maximum state share of a project's cost and maximum state amount per "
-    "project, by content category and funding source) must be taken from Circular 28/2018/TT-BTC "
-    "of the Ministry of Finance, amended by Circular 64/2024/TT-BTC, and for local (KCĐP) projects from "
-    "the province's own resolution on support levels, checked against the gazetted text for the "
-    "year of each project. No ceiling values are built into this package."
-)
+TOO_FEW_FOR_INTERVAL = "not enough projects for an interval"
 
 
 # ---------------------------------------------------------------- helpers
 
-def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+class MissingColumnsError(InputError, KeyError):
+    """A table lacks columns a measure needs (still a ``KeyError`` for existing callers)."""
+
+    __str__ = InputError.__str__  # KeyError's would quote the message
+
+
+def require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    """Raise a :class:`MissingColumnsError` naming the columns of ``cols`` that ``df`` (called ``what``) lacks."""
     missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
     if missing:
-        raise KeyError(f"{what} lacks column(s) {missing}; available: {list(df.columns)}")
+        raise MissingColumnsError(f"{what} lacks column(s) {missing}; available: {list(df.columns)}")
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -40,24 +44,46 @@ def _as_list(by: str | Sequence[str] | None) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _spent(register: pd.DataFrame, statuses: Sequence[str] | None) -> pd.DataFrame:
+def spent(register: pd.DataFrame, statuses: Sequence[str] | None) -> pd.DataFrame:
     """Projects whose status is in ``statuses`` (``None`` keeps all)."""
     if statuses is None:
         return register
-    _require(register, ["status"], "register")
+    require(register, ["status"], "register")
     return register.loc[register["status"].isin(list(statuses))]
 
 
-def _no_missing(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+def _examples(df: pd.DataFrame, bad: pd.Series) -> list:
+    return df.loc[bad, "project_id"].head(5).tolist() if "project_id" in df else []
+
+
+def no_missing(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    """Raise an :class:`InputError` naming projects with a missing value in ``cols``."""
     for c in cols:
         bad = df[c].isna()
         if bad.any():
-            ids = df.loc[bad, "project_id"].head(5).tolist() if "project_id" in df else []
-            raise ValueError(f"{what}: {int(bad.sum())} row(s) have no {c!r} (e.g. projects {ids}); "
+            raise InputError(f"{what}: {int(bad.sum())} row(s) have no {c!r} (e.g. projects {_examples(df, bad)}); "
                              "fill them in the raw file or exclude those projects explicitly")
 
 
-def _ratio(num, den):
+def amounts(df: pd.DataFrame, cols: Sequence[str], what: str) -> pd.DataFrame:
+    """``df`` with ``cols`` as floats; an :class:`InputError` for text, true/false or negative amounts."""
+    out = df.copy()
+    for c in cols:
+        values = out[c]
+        checked = pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values)
+        if checked and (odd := values.map(lambda v: isinstance(v, (str, bool, np.bool_)))).any():
+            raise InputError(f"{what}: {int(odd.sum())} row(s) have a {c!r} that is not a number "
+                             f"(e.g. {values[odd].head(3).tolist()!r} in projects {_examples(df, odd)}); "
+                             "amounts must be numbers in million VND")
+        out[c] = pd.to_numeric(values).astype(float)
+        if (negative := out[c] < 0).any():
+            raise InputError(f"{what}: {int(negative.sum())} row(s) have a negative {c!r} (e.g. projects "
+                             f"{_examples(df, negative)}); correct the raw data")
+    return out
+
+
+def ratio(num, den):
+    """Elementwise ``num / den``; NaN where ``den`` is 0."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den != 0, num / den, np.nan)
@@ -76,33 +102,51 @@ def _reset(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- co-funding
 
+def _excluded_groups(register: pd.DataFrame, kept: pd.DataFrame, by: list[str], statuses) -> list[dict]:
+    """Groups of ``register`` without a project with a status in ``statuses``, as records (a frame
+    in ``attrs`` would break pandas' attrs comparisons in ``concat``)."""
+    if statuses is None or not by:
+        return []
+    every = register.groupby(by, sort=True, dropna=False, observed=True).size().rename("projects_excluded")
+    every = every.loc[~every.index.isin(kept.set_index(by).index)].reset_index()
+    return every.assign(reason=f"every project has a status outside {list(statuses)}").to_dict("records")
+
+
 def cofunding(register: pd.DataFrame, by: str | Sequence[str] | None = ("province_code",),
               statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
     """Per group: projects, Σ state support, Σ beneficiary contribution (million VND),
     ``cofunding_ratio`` = Σ contribution / Σ state support (beneficiary VND per VND of state support)
-    and ``state_share`` = Σ state / Σ (state + contribution). ``statuses=None`` keeps every project."""
+    and ``state_share`` = Σ state / Σ (state + contribution). ``statuses=None`` keeps every project.
+
+    Amounts must be non-negative numbers (:class:`InputError` otherwise). Groups whose projects all
+    have a status outside ``statuses`` have no row: ``attrs["excluded"]`` lists them (records of the
+    ``by`` columns, ``projects_excluded`` and ``reason``; ``pd.DataFrame(...)`` of it is a table)."""
     by = _as_list(by)
     money = ["state_support", "beneficiary_contribution"]
-    _require(register, [*by, *money], "register")
-    data = _spent(register, statuses)
-    _no_missing(data, money, "cofunding")
+    require(register, [*by, *money], "register")
+    data = amounts(spent(register, statuses), money, "cofunding")
+    no_missing(data, money, "cofunding")
     table = _groupby(data, by)[money].agg(["count", "sum"])
     out = pd.DataFrame({"projects": table[("state_support", "count")],
                         "state_support": table[("state_support", "sum")],
                         "beneficiary_contribution": table[("beneficiary_contribution", "sum")]})
-    out["cofunding_ratio"] = _ratio(out["beneficiary_contribution"], out["state_support"])
-    out["state_share"] = _ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])
-    return _reset(out, by)
+    out["cofunding_ratio"] = ratio(out["beneficiary_contribution"], out["state_support"])
+    out["state_share"] = ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])
+    out = _reset(out, by)
+    out.attrs["excluded"] = _excluded_groups(register, out, by, statuses)
+    return out
 
 
 @dataclass(frozen=True)
 class CofundingDraws:
-    """Bootstrap draws of the co-funding measures, one row per group (order of ``point``)."""
+    """Co-funding bootstrap draws, a row per group (order of ``point``); Σ state 0 gives ratio +inf or NaN (0/0)."""
 
     point: pd.DataFrame        # cofunding() of the original data
     by: list[str]
     ratio: np.ndarray          # groups x n_boot
     state_share: np.ndarray    # groups x n_boot
+    zero_state_draws: np.ndarray    # per group
+    undefined_draws: np.ndarray     # per group
 
 
 def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("province_code",),
@@ -110,12 +154,12 @@ def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("p
                     statuses: Sequence[str] | None = SPENT_STATUSES) -> CofundingDraws:
     """Resample projects with replacement within each group, ``n_boot`` times (numpy Generator)."""
     if n_boot < 1:
-        raise ValueError("n_boot must be a positive number of bootstrap draws")
+        raise InputError("n_boot must be a positive number of bootstrap draws")
     by = _as_list(by)
     point = cofunding(register, by, statuses)
-    data = _spent(register, statuses)
+    data = spent(register, statuses)  # amounts checked by cofunding() above
     if data.empty:
-        raise ValueError(f"no projects with status in {statuses} to resample")
+        raise InputError(f"no projects with status in {statuses} to resample")
     rng = np.random.default_rng(seed)
     state, contrib = [], []
     for _, grp in _groupby(data, by):
@@ -125,14 +169,25 @@ def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("p
         state.append(s[idx].sum(axis=1))
         contrib.append(c[idx].sum(axis=1))
     state, contrib = np.vstack(state), np.vstack(contrib)
-    return CofundingDraws(point, by, _ratio(contrib, state), _ratio(state, state + contrib))
+    zero = (state == 0).sum(axis=1)
+    undefined = ((state == 0) & (contrib == 0)).sum(axis=1)
+    if zero.any():
+        log.warning("co-funding bootstrap: %d of %d draws in %d group(s) have no state support (ratio infinite; "
+                    "%d 0/0 left out)", zero.sum(), state.size, (zero > 0).sum(), undefined.sum())
+    ratios = np.where((state == 0) & (contrib > 0), np.inf, ratio(contrib, state))
+    return CofundingDraws(point, by, ratios, ratio(state, state + contrib), zero, undefined)
 
 
 def _interval(draws: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of each row's draws (NaN draws left out). Rows with infinite draws take
+    the order statistic at or above each level: interpolating towards infinity is undefined."""
     if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
+        raise InputError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
+    levels = [(1 - ci) / 2, (1 + ci) / 2]
     with np.errstate(invalid="ignore"):
-        low, high = np.nanquantile(draws, [(1 - ci) / 2, (1 + ci) / 2], axis=1)
+        low, high = np.nanquantile(draws, levels, axis=1)
+        if (infinite := np.isinf(draws).any(axis=1)).any():
+            low[infinite], high[infinite] = np.nanquantile(draws[infinite], levels, axis=1, method="inverted_cdf")
     return low, high
 
 
@@ -140,11 +195,19 @@ def bootstrap_cofunding(register: pd.DataFrame, by: str | Sequence[str] | None =
                         n_boot: int = 999, seed: int = 0, ci: float = 0.95,
                         statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
     """:func:`cofunding` plus percentile intervals of ``cofunding_ratio`` and ``state_share``
-    from resampling projects within each group."""
+    from resampling projects within each group.
+
+    A single-project group has no interval (every draw is the same): NaN bounds and ``interval_note``
+    = :data:`TOO_FEW_FOR_INTERVAL`. ``zero_state_draws`` counts draws with Σ state support 0 (see
+    :class:`CofundingDraws`): they widen the ratio interval instead of being dropped."""
     draws = cofunding_draws(register, by, n_boot, seed, statuses)
     out = draws.point.copy()
     out["ratio_low"], out["ratio_high"] = _interval(draws.ratio, ci)
     out["share_low"], out["share_high"] = _interval(draws.state_share, ci)
+    too_few = (out["projects"] < 2).to_numpy()
+    out.loc[too_few, ["ratio_low", "ratio_high", "share_low", "share_high"]] = np.nan
+    out["interval_note"] = np.where(too_few, TOO_FEW_FOR_INTERVAL, "")
+    out["zero_state_draws"] = draws.zero_state_draws
     return out
 
 
@@ -161,49 +224,6 @@ def rank_with_intervals(draws: CofundingDraws, ci: float = 0.95, measure: str = 
     out["rank_low"], out["rank_high"] = _interval(ranks, ci)
     return out.sort_values(["rank", *draws.by]).reset_index(drop=True)
 
-
-# ---------------------------------------------------------------- support ceilings
-
-def _ceiling_frame(ceilings: pd.DataFrame | Mapping) -> pd.DataFrame:
-    if isinstance(ceilings, Mapping):
-        ceilings = pd.DataFrame.from_dict(ceilings, orient="index").rename_axis("category").reset_index()
-    table = ceilings.reset_index() if "category" not in ceilings.columns else ceilings.copy()
-    _require(table, ["category"], "ceilings")
-    limits = [c for c in ("max_state_share", "max_state_amount_mvnd") if c in table.columns]
-    if not limits:
-        raise KeyError("ceilings need a 'max_state_share' and/or 'max_state_amount_mvnd' column")
-    keys = ["category"] + (["funding_source"] if "funding_source" in table.columns else [])
-    if table.duplicated(keys).any():
-        raise ValueError(f"ceilings list some {keys} more than once: {table.loc[table.duplicated(keys), keys].values.tolist()}")
-    return table[keys + limits]
-
-
-def ceiling_breaches(register: pd.DataFrame, ceilings: pd.DataFrame | Mapping,
-                     statuses: Sequence[str] | None = None, tolerance: float = 1e-9) -> pd.DataFrame:
-    """Flag projects whose state share or state amount exceeds its category's ceiling.
-
-    ``ceilings``: a frame (or ``{category: {...}}`` mapping) with ``category``, optionally
-    ``funding_source``, and ``max_state_share`` (0–1) and/or ``max_state_amount_mvnd``; a missing
-    value means no such ceiling. Projects whose category has no row get ``has_ceiling=False`` and are
-    never flagged. See :data:`DEFAULT_CEILINGS_NOTE` for where the values must come from.
-    """
-    table = _ceiling_frame(ceilings)
-    keys = [c for c in ("category", "funding_source") if c in table.columns]
-    money = ["state_support", "beneficiary_contribution"]
-    _require(register, [*keys, *money], "register")
-    data = _spent(register, statuses)
-    _no_missing(data, money, "ceiling_breaches")
-    out = data.merge(table.assign(has_ceiling=True), on=keys, how="left", validate="many_to_one")
-    out["has_ceiling"] = out["has_ceiling"].fillna(False).astype(bool)
-    out["state_share"] = _ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])
-    for flag, value, limit in (("breach_share", "state_share", "max_state_share"),
-                               ("breach_amount", "state_support", "max_state_amount_mvnd")):
-        lim = out[limit] if limit in out else pd.Series(np.nan, index=out.index)
-        out[flag] = (out[value] > lim * (1 + tolerance)).fillna(False).astype(bool)
-    out["breach"] = out["breach_share"] | out["breach_amount"]
-    return out
-
-
 # ---------------------------------------------------------------- productivity
 
 def productivity(survey: pd.DataFrame) -> pd.DataFrame:
@@ -211,14 +231,14 @@ def productivity(survey: pd.DataFrame) -> pd.DataFrame:
 
     Rows with zero workers or non-positive output get NaN (undefined); negative values raise.
     """
-    _require(survey, ["output_value", "workers"], "survey")
+    require(survey, ["output_value", "workers"], "survey")
     out = survey.copy()
     output = pd.to_numeric(out["output_value"]).astype(float)
     workers = pd.to_numeric(out["workers"]).astype(float)
     for name, col in (("output_value", output), ("workers", workers)):
         if (col < 0).any():
-            raise ValueError(f"survey has negative {name} in {int((col < 0).sum())} row(s); correct the raw data")
-    out["output_per_worker"] = _ratio(output, workers)
+            raise InputError(f"survey has negative {name} in {int((col < 0).sum())} row(s); correct the raw data")
+    out["output_per_worker"] = ratio(output, workers)
     opw = out["output_per_worker"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["log_productivity"] = np.where(opw > 0, np.log(np.where(opw > 0, opw, 1.0)), np.nan)
@@ -234,9 +254,9 @@ def supported_gains(survey: pd.DataFrame, register: pd.DataFrame, post_years: Se
     that were surveyed. ``gain = post / base - 1`` (NaN when either side is missing). A before/after
     change, not a causal effect: it includes the trend that unsupported establishments also had.
     """
-    _require(survey, ["establishment_id", "year", "output_value", "workers"], "survey")
-    _require(register, ["establishment_id", "year"], "register")
-    first = (_spent(register, statuses).groupby("establishment_id")["year"].min()
+    require(survey, ["establishment_id", "year", "output_value", "workers"], "survey")
+    require(register, ["establishment_id", "year"], "register")
+    first = (spent(register, statuses).groupby("establishment_id")["year"].min()
              .rename("support_year").reset_index())
     panel = productivity(survey).merge(first, on="establishment_id", how="inner")
     rel = panel["year"] - panel["support_year"]
@@ -250,7 +270,7 @@ def supported_gains(survey: pd.DataFrame, register: pd.DataFrame, post_years: Se
     out["base_productivity"] = base["output_per_worker"]
     out["post_productivity"] = post.mean()
     out["n_post_years"] = post.count().reindex(out.index).fillna(0).astype(int)
-    out["gain"] = _ratio(out["post_productivity"], out["base_productivity"]) - 1
+    out["gain"] = ratio(out["post_productivity"], out["base_productivity"]) - 1
     return out.reset_index()
 
 
@@ -259,9 +279,9 @@ def did_panel(survey: pd.DataFrame, register: pd.DataFrame,
     """Survey with productivity plus ``support_year`` (earliest register year of the establishment),
     ``event_time`` = year - support_year (NaN for never-supported establishments) and
     ``treated_post`` (1 from the support year on) — the input of :mod:`khuyencong.analysis.models`."""
-    _require(survey, ["establishment_id", "year"], "survey")
-    _require(register, ["establishment_id", "year"], "register")
-    first = _spent(register, statuses).groupby("establishment_id")["year"].min().rename("support_year")
+    require(survey, ["establishment_id", "year"], "survey")
+    require(register, ["establishment_id", "year"], "register")
+    first = spent(register, statuses).groupby("establishment_id")["year"].min().rename("support_year")
     out = productivity(survey).merge(first.reset_index(), on="establishment_id", how="left")
     out["event_time"] = out["year"] - out["support_year"]
     out["treated_post"] = (out["event_time"] >= 0).astype(float)
@@ -275,13 +295,13 @@ def share_in_band(gains: pd.DataFrame, low: float = 0.15, high: float = 0.40,
     if low > high:
         raise ValueError(f"low ({low}) must not exceed high ({high})")
     by = _as_list(by)
-    _require(gains, [*by, column], "gains")
+    require(gains, [*by, column], "gains")
     g = gains.assign(_in=gains[column].between(low, high), _below=gains[column] < low,
                      _above=gains[column] > high, _ok=gains[column].notna())
     table = _groupby(g, by).agg(n=("_ok", "sum"), n_missing=("_ok", lambda s: int((~s).sum())),
                                 in_band=("_in", "sum"), below=("_below", "sum"), above=("_above", "sum"))
     for col in ("in_band", "below", "above"):
-        table[f"share_{col}"] = _ratio(table[col], table["n"])
+        table[f"share_{col}"] = ratio(table[col], table["n"])
     return _reset(table, by)
 
 
@@ -306,8 +326,8 @@ def outputs_per_budget(register: pd.DataFrame, by: str | Sequence[str] | None = 
     ``projects_missing_output``. Outputs absent from the register are skipped.
     """
     by = _as_list(by)
-    _require(register, [*by, "category", "state_support"], "register")
-    data = _spent(register, statuses)
+    require(register, [*by, "category", "state_support"], "register")
+    data = spent(register, statuses)
     parts = []
     for output, cats in output_categories().items():
         if output not in data.columns or not cats:
@@ -323,7 +343,7 @@ def outputs_per_budget(register: pd.DataFrame, by: str | Sequence[str] | None = 
     if not parts:
         raise KeyError(f"register has none of the output columns {list(OUTPUT_COLUMNS)}")
     out = pd.concat(parts, ignore_index=True)
-    out["support_per_unit"] = _ratio(out["state_support"], out["output_total"])
+    out["support_per_unit"] = ratio(out["state_support"], out["output_total"])
     return out
 
 
@@ -333,13 +353,13 @@ def plan_attainment(plans: pd.DataFrame, by: str | Sequence[str] | None = ("prov
     """Σ achieved / Σ planned per group and indicator; rows lacking either value are left out
     (counted in ``rows_incomplete``)."""
     by = _as_list(by)
-    _require(plans, [*by, "indicator", "planned", "achieved"], "plans")
+    require(plans, [*by, "indicator", "planned", "achieved"], "plans")
     complete = plans["planned"].notna() & plans["achieved"].notna()
     data = plans.assign(_ok=complete, _p=plans["planned"].where(complete), _a=plans["achieved"].where(complete))
     t = data.groupby([*by, "indicator"], sort=True, observed=True).agg(
         rows=("_ok", "sum"), rows_incomplete=("_ok", lambda s: int((~s).sum())),
         planned=("_p", "sum"), achieved=("_a", "sum")).reset_index()
-    t["attainment"] = _ratio(t["achieved"], t["planned"])
+    t["attainment"] = ratio(t["achieved"], t["planned"])
     return t
 
 
@@ -353,7 +373,7 @@ def compare_to_region(df: pd.DataFrame, value_col: str, numerator: str | None = 
     One row per province is expected (compare one year at a time).
     """
     cols = [unit_col, region_col, value_col] + [c for c in (numerator, denominator) if c]
-    _require(df, cols, "compare_to_region input (group by region_code too, e.g. by=['region_code', 'province_code'])")
+    require(df, cols, "compare_to_region input (group by region_code too, e.g. by=['region_code', 'province_code'])")
     if df[unit_col].duplicated().any():
         raise ValueError(f"{unit_col} repeats: pass one row per province (e.g. one year)")
     if (numerator is None) != (denominator is None):
@@ -361,8 +381,8 @@ def compare_to_region(df: pd.DataFrame, value_col: str, numerator: str | None = 
     out = df.copy()
     if numerator:
         reg = df.groupby(region_col)[[numerator, denominator]].transform("sum")
-        out["region_value"] = _ratio(reg[numerator], reg[denominator])
-        out["country_value"] = float(_ratio(df[numerator].sum(), df[denominator].sum()))
+        out["region_value"] = ratio(reg[numerator], reg[denominator])
+        out["country_value"] = float(ratio(df[numerator].sum(), df[denominator].sum()))
     else:
         out["region_value"] = df.groupby(region_col)[value_col].transform("mean")
         out["country_value"] = df[value_col].mean()
@@ -372,99 +392,6 @@ def compare_to_region(df: pd.DataFrame, value_col: str, numerator: str | None = 
     out["rank_in_country"] = df[value_col].rank(ascending=False, method="min")
     return out
 
-
-# ---------------------------------------------------------------- spending intensity
-
-def spending_intensity(register: pd.DataFrame, province_stats: pd.DataFrame, lags: Sequence[int] = (1, 2),
-                       statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
-    """Province-year state support, its ratio to industrial GRDP (``intensity``), support per
-    inhabitant (VND; population is in thousands) and lagged intensities (``intensity_lag1``...).
-
-    Province-years inside the register's year range with no project get support 0; years outside
-    it stay NaN (not covered, not zero). Lags use the calendar year before, not the previous row.
-    Also adds ``log_industrial_grdp`` and its one-year change ``industrial_growth``.
-    """
-    _require(register, ["province_code", "year", "state_support"], "register")
-    _require(province_stats, ["province_code", "year", "industrial_grdp"], "province_stats")
-    spent = _spent(register, statuses)
-    _no_missing(spent, ["state_support"], "spending_intensity")
-    support = spent.groupby(["province_code", "year"], as_index=False)["state_support"].sum()
-    stats = province_stats.drop(columns=["state_support"], errors="ignore")
-    if stats.duplicated(["province_code", "year"]).any():
-        raise ValueError("province_stats has more than one row for some province_code and year")
-    out = stats.merge(support, on=["province_code", "year"], how="left", validate="one_to_one")
-    covered = out["year"].between(register["year"].min(), register["year"].max())
-    out["state_support"] = out["state_support"].where(~covered | out["state_support"].notna(), 0.0)
-    grdp = pd.to_numeric(out["industrial_grdp"]).astype(float)
-    out["intensity"] = _ratio(out["state_support"], grdp)
-    if "population" in out:
-        out["support_per_capita_vnd"] = _ratio(out["state_support"] * 1e3, out["population"])
-    out["log_industrial_grdp"] = np.log(grdp.where(grdp > 0))
-    out = _add_lag(out, "log_industrial_grdp", 1, "_lig_prev")
-    out["industrial_growth"] = out["log_industrial_grdp"] - out.pop("_lig_prev")
-    for k in lags:
-        out = _add_lag(out, "intensity", k, f"intensity_lag{k}")
-    return out.sort_values(["province_code", "year"]).reset_index(drop=True)
-
-
-def _add_lag(df: pd.DataFrame, col: str, k: int, name: str) -> pd.DataFrame:
-    prev = df[["province_code", "year", col]].assign(year=df["year"] + k).rename(columns={col: name})
-    return df.merge(prev, on=["province_code", "year"], how="left")
-
-
-# ---------------------------------------------------------------- support ceilings file
-
-CEILING_COLUMNS = ("category", "funding_source", "max_state_share", "max_state_amount_mvnd", "legal_basis", "verified")
-
-
-def _ceiling_values(table: pd.DataFrame, path) -> pd.DataFrame:
-    out = table.copy()
-    for col in ("max_state_share", "max_state_amount_mvnd"):
-        text = out[col].astype(str).str.strip()
-        values = pd.to_numeric(text.where(text != ""), errors="coerce")
-        bad = values.isna() & (text != "")
-        if bad.any():
-            raise ValueError(f"{path}: {col} is not a number in rows {list(out.index[bad] + 2)}; "
-                             "write plain numbers (0.5 for 50%, 300 for 300 million VND)")
-        out[col] = values.astype(float)
-    if not out["max_state_share"].dropna().between(0, 1, inclusive="right").all():
-        raise ValueError(f"{path}: max_state_share must be a fraction in (0, 1], e.g. 0.5 for 50%")
-    if (out["max_state_amount_mvnd"].dropna() <= 0).any():
-        raise ValueError(f"{path}: max_state_amount_mvnd must be positive (million VND)")
-    return out
-
-
-def load_ceilings(path=None, verified_only: bool = True) -> pd.DataFrame:
-    """Support ceilings from ``data/support_ceilings.csv`` (columns :data:`CEILING_COLUMNS`).
-
-    ``verified`` is ``yes`` only once the values were checked against the gazetted text named in
-    ``legal_basis``. With ``verified_only`` the result keeps verified rows that carry a value; an
-    empty result means the ceiling check is inactive. Input for :func:`ceiling_breaches`.
-    """
-    from khuyencong.paths import PACKAGE_DATA
-
-    path = PACKAGE_DATA / "support_ceilings.csv" if path is None else path
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if tuple(table.columns) != CEILING_COLUMNS:
-        raise ValueError(f"{path}: columns must be {list(CEILING_COLUMNS)}, found {list(table.columns)}")
-    known = {c.code for c in categories()}
-    checks = {"category": known, "funding_source": {"KCQG", "KCDP"}, "verified": {"yes", "no"}}
-    for col, allowed in checks.items():
-        bad = ~table[col].isin(allowed)
-        if bad.any():
-            raise ValueError(f"{path}: {col} must be one of {sorted(allowed)}; rows {list(table.index[bad] + 2)} "
-                             f"have {table.loc[bad, col].unique().tolist()}")
-    out = _ceiling_values(table, path)
-    has_value = out[["max_state_share", "max_state_amount_mvnd"]].notna().any(axis=1)
-    empty_yes = (out["verified"] == "yes") & ~has_value
-    if empty_yes.any():
-        raise ValueError(f"{path}: rows {list(out.index[empty_yes] + 2)} say verified=yes but give no ceiling value")
-    _ceiling_frame(out)  # refuses duplicated category × funding_source
-    if verified_only:
-        out = out.loc[(out["verified"] == "yes") & has_value]
-    return out.reset_index(drop=True)
-
-
 # ---------------------------------------------------------------- selection against region and country
 
 def selection_vs_country(measure, data: pd.DataFrame, code_column: str, code: str | None,
@@ -473,7 +400,7 @@ def selection_vs_country(measure, data: pd.DataFrame, code_column: str, code: st
     """``measure(data, by=by, **kwargs)`` for the province ``code`` (rows with ``code_column == code``)
     and for the whole country, stacked with an ``area`` column holding ``labels``. ``code=None``
     (every province) gives the country rows only."""
-    _require(data, [code_column], "selection_vs_country data")
+    require(data, [code_column], "selection_vs_country data")
     country = measure(data, by=by, **kwargs).assign(area=labels[1])
     if code is None:
         return country.reset_index(drop=True)
@@ -487,7 +414,7 @@ def versus_region(table: pd.DataFrame, value: str, numerator: str, denominator: 
                   unit_col: str = "province_code", region_col: str = "region_code") -> pd.DataFrame:
     """:func:`compare_to_region` within each ``key`` (e.g. each output or plan indicator) of a table
     with one row per ``key`` × province; region and country values are ratios of sums."""
-    _require(table, [key], "versus_region table")
+    require(table, [key], "versus_region table")
     parts = [compare_to_region(grp, value, numerator, denominator, region_col, unit_col)
              for _, grp in table.groupby(key, sort=True)]
     if not parts:
@@ -500,8 +427,8 @@ def versus_region(table: pd.DataFrame, value: str, numerator: str, denominator: 
 def first_support(register: pd.DataFrame, statuses: Sequence[str] | None = SPENT_STATUSES) -> pd.DataFrame:
     """Per establishment: ``support_year`` and ``support_category`` of its first project with a status
     in ``statuses`` (earliest year; ties broken by project_id)."""
-    _require(register, ["establishment_id", "year", "project_id", "category"], "register")
-    data = _spent(register, statuses).dropna(subset=["establishment_id"])
+    require(register, ["establishment_id", "year", "project_id", "category"], "register")
+    data = spent(register, statuses).dropna(subset=["establishment_id"])
     first = data.sort_values(["year", "project_id"], kind="stable").drop_duplicates("establishment_id")
     return first[["establishment_id", "year", "category"]].rename(
         columns={"year": "support_year", "category": "support_category"}).reset_index(drop=True)

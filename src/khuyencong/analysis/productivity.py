@@ -176,7 +176,7 @@ def comparison(est: pd.DataFrame, band: pd.DataFrame, claims: pd.DataFrame, refs
         rows.append(_row("claim", f"{r.indicator_vi} ({i18n.t('pr_published', 'vi')})",
                          f"{r.indicator_en} ({i18n.t('pr_published', 'en')})", r.area,
                          _period(r.period_start, r.period_end), r.low, r.high,
-                         source=", ".join(p for p in (r.outlet, r.source_file) if p)))
+                         source=r.source))
     for r in refs.itertuples():
         rows.append(_row("literature", f"{r.population_vi} — {r.design_vi}", f"{r.population_en} — {r.design_en}",
                          "", "", r.low_pct, r.high_pct, source=r.citation + (f" doi:{r.doi}" if r.doi else "")))

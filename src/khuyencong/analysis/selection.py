@@ -13,8 +13,7 @@ import pandas as pd
 from khuyencong.core import i18n
 from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
-
-BOUNDARIES = ("2025", "legacy")
+from khuyencong.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Selection:
     @property
     def code_column(self) -> str:
         """The column of a processed table that holds codes on the chosen boundaries."""
-        return "province_code_2025" if self.boundaries == "2025" else "province_code"
+        return provinces.code_column(self.boundaries)
 
     @property
     def label(self) -> str:
@@ -47,22 +46,15 @@ class Selection:
         return df.loc[keep]
 
 
-def select(province: str | int = "all", start_year: int = 2012, end_year: int = 2024,
+def select(province: str | int = provinces.ALL, start_year: int = 2012, end_year: int = 2024,
            boundaries: str = "2025", lang: str = "vi") -> Selection:
-    """Check the notebook parameters; raise a ValueError that says what to pass instead."""
+    """Check the notebook parameters; raise an :class:`InputError` that says what to pass instead."""
     i18n.check_lang(lang)
-    boundaries = str(boundaries)  # papermill -p boundaries 2025 passes an integer
-    if boundaries not in BOUNDARIES:
-        raise ValueError(f"boundaries must be one of {BOUNDARIES}, not {boundaries!r}")
+    boundaries = provinces.boundaries_name(boundaries)
     if not (YEAR_MIN <= int(start_year) <= int(end_year) <= YEAR_MAX):
-        raise ValueError(f"years must satisfy {YEAR_MIN} <= start_year <= end_year <= {YEAR_MAX}; "
+        raise InputError(f"years must satisfy {YEAR_MIN} <= start_year <= end_year <= {YEAR_MAX}; "
                          f"got {start_year}..{end_year}")
-    if str(province).strip().lower() in ("all", "", "*"):
-        return Selection(None, int(start_year), int(end_year), boundaries, lang)
-    note = ""
-    try:
-        record = provinces.normalize_province(province, boundaries)
-    except provinces.MergedProvinceError as merged:
-        record = merged.successor
-        note = i18n.t("merged_note", lang, legacy=merged.legacy.name, new=record.name, code=record.code)
+    record, merge = provinces.resolve(province, boundaries)
+    note = "" if merge is None else i18n.t("merged_note", lang, legacy=merge.legacy.name, new=record.name,
+                                          code=record.code)
     return Selection(record, int(start_year), int(end_year), boundaries, lang, note)

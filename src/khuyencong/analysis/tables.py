@@ -6,9 +6,11 @@ from pathlib import Path
 import pandas as pd
 
 from khuyencong import paths
+from khuyencong.errors import InputError
 
 BUILD_HINT = {
     "published_figures": "make published",
+    "official_stats": "make data",
     "register": "make clean-data",
     "survey": "make clean-data",
     "province_stats": "make clean-data",
@@ -16,13 +18,17 @@ BUILD_HINT = {
 }
 
 
+class MissingTableError(InputError, FileNotFoundError):
+    """A processed table has not been built yet; the message names the command that builds it."""
+
+
 def load(name: str, processed_dir: Path | str | None = None) -> pd.DataFrame:
     """One processed table by name; a missing table says which command builds it."""
     if name not in BUILD_HINT:
-        raise ValueError(f"unknown processed table {name!r}; known: {sorted(BUILD_HINT)}")
+        raise InputError(f"unknown processed table {name!r}; known: {sorted(BUILD_HINT)}")
     path = Path(processed_dir or paths.processed_dir()) / f"{name}.parquet"
     if not path.exists():
-        raise FileNotFoundError(f"{paths.relative_to_root(path)} is missing: run `{BUILD_HINT[name]}` first")
+        raise MissingTableError(f"{paths.relative_to_root(path)} is missing: run `{BUILD_HINT[name]}` first")
     return pd.read_parquet(path)
 
 

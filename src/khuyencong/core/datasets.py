@@ -30,10 +30,20 @@ class Column:
     choices: tuple[tuple[str, str, str], ...] = ()  # (code, label_vi, label_en)
     description_vi: str = ""
     description_en: str = ""
+    # Smallest allowed value: ">= 0" or "> 0"; None takes the default of the kind (counts and
+    # money are >= 0, other numbers unbounded).
+    minimum: str | None = None
 
     @property
     def unit(self) -> str | None:
         return "million VND" if self.kind == "money" else None
+
+    @property
+    def lower_bound(self) -> str | None:
+        """``">= 0"``, ``"> 0"`` or None (the year has its own range, YEAR_MIN–YEAR_MAX)."""
+        if self.minimum is not None or self.name == "year":
+            return self.minimum
+        return ">= 0" if self.kind in ("money", "int") else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,9 @@ PROJECT_STATUSES = (
     ("adjusted", "Điều chỉnh", "Adjusted"),
     ("stopped", "Dừng thực hiện", "Stopped"),
     ("deferred", "Chuyển năm sau", "Deferred to next year"),
+    # Not realised: a project under way, or a row of an approved plan (plan annexes have no status).
+    ("ongoing", "Đang thực hiện", "Ongoing"),
+    ("planned", "Kế hoạch", "Planned"),
 )
 PLAN_INDICATORS = (
     ("projects", "Số đề án", "Projects"),
@@ -134,7 +147,7 @@ REGISTER = Dataset(
         Column("state_support", "Kinh phí hỗ trợ (triệu đồng)", "State support (million VND)", "money",
                synonyms=("kinh phi ho tro", "kinh phi khuyen cong", "ngan sach ho tro", "kinh phi nha nuoc", "state support"),
                description_vi="Kinh phí khuyến công hỗ trợ từ ngân sách nhà nước",
-               description_en="Extension funding from the state budget"),
+               description_en="Extension funding from the state budget", minimum="> 0"),
         Column("beneficiary_contribution", "Vốn đối ứng (triệu đồng)", "Beneficiary contribution (million VND)",
                "money", synonyms=("von doi ung", "doi ung", "von cua co so", "kinh phi doi ung", "co-funding"),
                description_vi="Vốn đối ứng của cơ sở thụ hưởng",
@@ -220,9 +233,9 @@ PLANS = Dataset(
                synonyms=("chi tieu ke hoach",),
                description_vi="Chỉ tiêu kế hoạch", description_en="Planned indicator"),
         Column("planned", "Kế hoạch", "Planned", "float", synonyms=("ke hoach", "ke hoach giao", "plan", "target"),
-               description_vi="Giá trị kế hoạch giao", description_en="Planned value"),
+               description_vi="Giá trị kế hoạch giao", description_en="Planned value", minimum="> 0"),
         Column("achieved", "Thực hiện", "Achieved", "float", synonyms=("thuc hien", "ket qua", "actual"),
-               description_vi="Giá trị thực hiện", description_en="Achieved value"),
+               description_vi="Giá trị thực hiện", description_en="Achieved value", minimum=">= 0"),
     ),
 )
 
@@ -247,6 +260,12 @@ def categories() -> tuple[Category, ...]:
             Category(r["code"], r["name_vi"], r["name_en"], r["legal_basis"], int(r["since"]), r["output_column"])
             for r in csv.DictReader(fh)
         )
+
+
+@lru_cache(maxsize=None)
+def category(code: str) -> Category:
+    """The category with ``code`` (KeyError when there is none)."""
+    return {c.code: c for c in categories()}[code]
 
 
 _KIND_LABELS = {
@@ -308,7 +327,3 @@ def refresh_readme(path=None) -> bool:
     if new != text:
         atomic_write_text(path, new)
     return new != text
-
-
-if __name__ == "__main__":
-    print("data/raw/README.md", "updated" if refresh_readme() else "already current")

@@ -10,7 +10,7 @@ namespaced key:
                              the choices in :mod:`khuyencong.core.datasets`
 
 Numbers: Vietnamese writes ``29.229,2`` and English ``29,229.2``. Both come from
-:func:`khuyencong.core.vnformat.format_vn`, so rounding is identical in the two languages.
+:func:`khuyencong.core.vnnumber.format_vn`, so rounding is identical in the two languages.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from functools import lru_cache
 from numbers import Integral, Real
 
 from khuyencong.paths import PACKAGE_DATA
-from khuyencong.core.vnformat import MONEY_UNITS, format_money_vn, format_vn
+from khuyencong.core.vnnumber import MONEY_UNITS, format_money_vn, format_vn
 
 __all__ = ["LANGS", "check_lang", "fmt_money", "fmt_number", "fmt_pct", "keys", "labels", "t"]
 
@@ -163,7 +163,7 @@ def _split_money(vi_text: str) -> tuple[str, str]:
 def fmt_money(million_vnd, lang: str = "vi", decimals: int | None = None, unit: str = "auto") -> str:
     """An amount in million VND as text: ``29229.2`` → ``"29.229,2 triệu đồng"`` / ``"29,229.2 million VND"``.
 
-    Unit rule. ``unit="auto"`` follows :func:`khuyencong.core.vnformat.format_money_vn` (lossless):
+    Unit rule. ``unit="auto"`` follows :func:`khuyencong.core.vnnumber.format_money_vn` (lossless):
     after rounding to ``decimals`` in million VND, the largest unit (nghìn tỷ/trillion, tỷ/billion,
     triệu/million, đồng/VND) in which the amount is at least 1 and exact with at most 3
     decimals — so ``6700`` → ``"6,7 tỷ đồng"`` but ``29229.2`` stays in triệu đồng. For tables

@@ -1,11 +1,17 @@
-"""Write a table as CSV (UTF-8 with BOM, opens in Excel), XLSX or Stata .dta; writes are atomic.
+r"""Write a table as CSV (UTF-8 with BOM, opens in Excel), XLSX or Stata .dta; writes are atomic.
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) are prefixed with ``'`` in CSV and XLSX (OWASP CSV injection advice);
-text that is just a signed number (``-5``) and real numbers are left alone.
+Safe for any cell (OWASP CSV injection advice):
+
+- text that a spreadsheet would run as a formula — starting with ``=``, ``+``, ``-``, ``@``, tab
+  or carriage return, at the start of the cell or of any line inside it — gets a ``'`` there in
+  CSV and XLSX; text that is just a signed number (``-5``) and real numbers are left alone;
+- every CSV field holding a line break (``\r`` too) is quoted, so it never starts a new row;
+- control characters XLSX and Stata cannot hold are written as visible ``\xNN`` escapes, with a
+  warning naming the file and how many cells changed.
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -13,36 +19,78 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from khuyencong.errors import InputError
 from khuyencong.files import atomic_path
+
+log = logging.getLogger(__name__)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNED_NUMBER = re.compile(r"^[+-]?\d[\d.,]*([eE][+-]?\d+)?$")
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_RISKY = re.compile(r"^[=+\-@\t\r]|[\r\n][=+\-@\t]")  # a cell some line of which may start a formula
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX (XML 1.0) and Stata strings cannot hold
+_CR_MARK = "\n\ue0ff\ue0fe"  # stands for \r while pandas writes the CSV: its \n makes the field quoted
 STATA_NAME_MAX, STATA_LABEL_MAX = 32, 80
+STATA_STR_MAX = 2045  # bytes of a fixed-width Stata string; longer text is stored as strL
+
+
+def _safe_line(line: str) -> str:
+    return "'" + line if line.startswith(FORMULA_START) and not _SIGNED_NUMBER.match(line) else line
 
 
 def safe_cell(value: object) -> object:
-    """``'=1+1'`` → ``"'=1+1"``; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _SIGNED_NUMBER.match(value):
-        return "'" + value
-    return value
+    """``'=1+1'`` → ``"'=1+1"``, ``"a\\n=1"`` → ``"a\\n'=1"``; anything else unchanged."""
+    if not isinstance(value, str) or not _RISKY.search(value):
+        return value
+    parts = _LINE_BREAK.split(value)  # text, break, text, ...
+    parts[2::2] = [_safe_line(part) for part in parts[2::2]]
+    return _safe_line("".join(parts))
 
 
-def _safe_series(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        risky = s.str.startswith(FORMULA_START).fillna(False) & ~s.str.match(_SIGNED_NUMBER.pattern).fillna(False)
-        return s.where(~risky, "'" + s)
-    if s.dtype == object:
-        return s.map(safe_cell)
-    return s
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+
+
+def _map_text(df: pd.DataFrame, func, pattern: re.Pattern) -> tuple[pd.DataFrame, int]:
+    """``df`` with ``func`` applied to the text cells (and column names) matching ``pattern``; how many changed."""
+    out, changed = df.copy(), 0
+    for col in _text_columns(df):
+        s = df[col]
+        if s.dtype == object:
+            hit = s.map(lambda v: isinstance(v, str) and pattern.search(v) is not None).astype(bool)
+        else:
+            hit = s.str.contains(pattern.pattern, regex=True, na=False).astype(bool)
+        if hit.any():
+            out[col] = s.astype(object).where(~hit, s[hit].map(func)).astype(s.dtype)
+            changed += int(hit.sum())
+    names = [func(c) if isinstance(c, str) and pattern.search(c) else c for c in df.columns]
+    changed += sum(a != b for a, b in zip(names, df.columns))
+    out.columns = names
+    return out, changed
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with formula-like text neutralised (numbers untouched)."""
-    return df.apply(_safe_series) if len(df.columns) else df.copy()
+    return _map_text(df, safe_cell, _RISKY)[0]
+
+
+def _escape_control(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def printable_frame(df: pd.DataFrame, target: Path) -> pd.DataFrame:
+    """``df`` with control characters written as ``\\xNN``; a warning says how many cells changed."""
+    out, changed = _map_text(df, _escape_control, _CONTROL)
+    if changed:
+        log.warning("%s: %d cell(s) held control characters the format cannot store; written as \\xNN escapes",
+                    target.name, changed)
+    return out
 
 
 def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
-    safe_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    frame, marked = _map_text(safe_frame(df), lambda v: v.replace("\r", _CR_MARK), re.compile("\r"))
+    text = frame.to_csv(index=False, lineterminator="\n")
+    tmp.write_bytes((text.replace(_CR_MARK, "\r") if marked else text).encode("utf-8-sig"))
 
 
 def _xlsx_value(v: object) -> object:
@@ -113,11 +161,17 @@ def _stata_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _write_dta(df: pd.DataFrame, tmp: Path, table: str | None) -> None:
+def _write_dta(df: pd.DataFrame, tmp: Path, table: str | None, target: Path) -> None:
     names = stata_names(df.columns)
     labels = {names[c]: text for c, text in stata_labels(df.columns, table).items()}
     frame = _stata_frame(df).rename(columns=names)
-    frame.to_stata(tmp, write_index=False, version=118, variable_labels=labels)
+    long_text = [c for c in frame.columns if frame[c].dtype == object
+                 and frame[c].map(lambda v: len(v.encode()) if isinstance(v, str) else 0).max() > STATA_STR_MAX]
+    try:
+        frame.to_stata(tmp, write_index=False, version=118, variable_labels=labels, convert_strl=long_text)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"{target.name}: cannot be written as Stata .dta ({str(exc).strip().splitlines()[0]}); "
+                         "export to .csv or .xlsx instead, or fix the column named") from None
 
 
 def export_table(df: pd.DataFrame, path: Path | str, table: str | None = None) -> Path:
@@ -127,10 +181,12 @@ def export_table(df: pd.DataFrame, path: Path | str, table: str | None = None) -
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".dta"):
+        raise InputError(f"{path.name}: cannot export to {suffix!r}; use .csv, .xlsx or .dta")
+    if suffix != ".csv":
+        df = printable_frame(df, path)
     writers = {".csv": lambda t: _write_csv(df, t), ".xlsx": lambda t: _write_xlsx(df, t),
-               ".dta": lambda t: _write_dta(df, t, table)}
-    if suffix not in writers:
-        raise ValueError(f"{path}: cannot export to {suffix!r}; use .csv, .xlsx or .dta")
+               ".dta": lambda t: _write_dta(df, t, table, path)}
     with atomic_path(path) as tmp:
         writers[suffix](tmp)
     return path

@@ -11,8 +11,12 @@ The exports look like this (UTF-8 with BOM, CRLF, ``;`` separator)::
 
 Quirks handled: the BOM, any line ending, the quoted title and blank line, names with
 leading/doubled spaces, ``..`` for missing (the only missing marker accepted), the country and
-region subtotal rows (set aside in ``aggregates``), and column labels that carry a measure and a
-preliminary flag (``Total Prel. 2016`` → measure "Total", status "prel", year 2016).
+region subtotal rows and the "Units are not included in provinces" row (set aside in
+``aggregates``), region names misspelt by one or two letters ("moutain"), a stray Latin-1 line
+in a UTF-8 file (decoded as cp1252 and counted in ``recoded_lines``), and column labels that carry
+a measure and a preliminary flag in either order (``Total Prel. 2016``, ``Pre.2016``,
+``2002 Total``), footnote marks (``2008(*) Area of forest``) or no year at all (``Total area``:
+the year printed in the title, else missing).
 
 Values are English-formatted (``105.8``). The files use the 63-province boundaries in force
 2008-2025 (``boundaries="legacy"``); older exports also carry Hà Tây rows (before 2008).
@@ -25,16 +29,18 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 
 from khuyencong import paths
 from khuyencong.core import provinces
-from khuyencong.core.vnformat import parse_number_series
+from khuyencong.core.vnnumber import parse_number_series
 from khuyencong.errors import InputError
 
 __all__ = [
@@ -55,7 +61,18 @@ DATA_COLUMNS = ["province_code", "province_name", "name_as_printed", "year", "me
 AGGREGATE_COLUMNS = DATA_COLUMNS + ["area_type"]
 REJECTED_COLUMNS = ["source", "line", "name_as_printed", "suggestions", "message"]
 
-_LABEL_RE = re.compile(r"^(?:(?P<measure>.*?)\s+)??(?:(?P<prel>prel\.?)\s*)?(?P<year>\d{4})$", re.IGNORECASE)
+_PREL = r"(?:(?P<prel>prel?\.?)\s*)?"
+_LABEL_RES = (
+    re.compile(r"^(?:(?P<measure>.*?)\s+)??" + _PREL + r"(?P<year>\d{4})$", re.IGNORECASE),  # Total Prel. 2016
+    re.compile(r"^" + _PREL + r"(?P<year>\d{4})\s+(?P<measure>\D.*)$", re.IGNORECASE),      # 2002 Total
+    re.compile(r"^(?P<measure>[^\d]+)$"),                                                   # Total area
+)
+_FOOTNOTE_RE = re.compile(r"\(\*+\)|\*+")
+_TITLE_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+# Rows GSO prints beside the provinces for amounts no province holds (central units).
+UNALLOCATED_KEYS = frozenset({"unitsarenotincludedinprovinces", "khongphanbochocactinh"})
+AGGREGATE_KINDS = ("country", "region", "unallocated")
+_REGION_TYPO_SCORE = 92  # a region name one or two letters off ("moutain"); provinces never get close
 
 
 class GsoFormatError(InputError):
@@ -76,7 +93,7 @@ class ColumnLabel:
 
     label: str
     measure: str
-    year: int
+    year: int | None  # None: no year in the label nor in the title
     status: str  # "prel" or "final"
 
 
@@ -116,6 +133,7 @@ class GsoTable:
     accounting: Accounting
     columns: tuple[ColumnLabel, ...] = field(default=())
     boundaries: str = BOUNDARIES
+    recoded_lines: int = 0  # lines that were not UTF-8 and were read as cp1252
 
     @property
     def measures(self) -> list[str]:
@@ -127,7 +145,7 @@ class GsoTable:
 
 @dataclass(frozen=True)
 class NameResult:
-    """How one row name was classified: "province", "country", "region" or "rejected"."""
+    """How one row name was classified: "province", "country", "region", "unallocated" or "rejected"."""
 
     kind: str
     code: object = pd.NA
@@ -157,11 +175,22 @@ def classify_name(text: str, boundaries: str = BOUNDARIES) -> NameResult:
     if provinces.is_region_or_country(clean):
         region = _region_index().get(provinces.normalise_key(clean))
         return NameResult("region", *region) if region else NameResult("country", pd.NA, clean)
+    if provinces.normalise_key(clean) in UNALLOCATED_KEYS:
+        return NameResult("unallocated", pd.NA, clean)
     try:
         prov = provinces.normalize_province(clean, boundaries=boundaries)
     except provinces.UnknownProvinceError as exc:
+        region = _misspelt_region(clean)
+        if region:
+            return NameResult("region", *region)
         return NameResult("rejected", suggestions=tuple(exc.suggestions), message=str(exc))
     return NameResult("province", prov.code, prov.name)
+
+
+def _misspelt_region(clean: str) -> tuple[str, str] | None:
+    key = provinces.normalise_key(clean)
+    best = max(_region_index(), key=lambda k: fuzz.ratio(key, k))
+    return _region_index()[best] if fuzz.ratio(key, best) >= _REGION_TYPO_SCORE else None
 
 
 def rejected_frame(source: str, lines: list[int], names: list[str], results: list[NameResult]) -> pd.DataFrame:
@@ -208,22 +237,37 @@ def source_name(path: Path) -> str:
 # --- header ----------------------------------------------------------------------------
 
 
-def parse_label(label: str) -> ColumnLabel:
-    """``"2012"`` → ("", 2012, final); ``"Total Prel. 2016"`` → ("Total", 2016, prel)."""
-    text = _clean_name(label)
-    m = _LABEL_RE.match(text)
-    if not m:
-        raise ValueError(f"column label {label!r} is not '[measure] [Prel.] YYYY'")
-    return ColumnLabel(label, m["measure"] or "", int(m["year"]), "prel" if m["prel"] else "final")
+def parse_label(label: str, default_year: int | None = None) -> ColumnLabel:
+    """``"2012"`` → ("", 2012, final); ``"Total Prel. 2016"`` and ``"Pre.2016 Total"`` → ("Total", 2016, prel);
+    ``"2008(*) Area of forest"`` → ("Area of forest", 2008, final); ``"Total area"`` → ("Total area", default_year).
+    """
+    text = _clean_name(_FOOTNOTE_RE.sub(" ", label))
+    for pattern in _LABEL_RES:
+        m = pattern.match(text)
+        if m:
+            groups = m.groupdict()
+            year = int(groups["year"]) if groups.get("year") else default_year
+            return ColumnLabel(label, (groups["measure"] or "").strip(), year, "prel" if groups.get("prel") else "final")
+    raise ValueError(f"column label {label!r} is not '[measure] [Prel.] YYYY', 'YYYY measure' or a measure alone")
 
 
-def _parse_header(header: list[str], source: str, line: int) -> tuple[ColumnLabel, ...]:
+def _title_year(title: str) -> int | None:
+    """The year a title names when it names exactly one (``... in 2016``)."""
+    years = set(_TITLE_YEAR_RE.findall(title))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _parse_header(header: list[str], source: str, line: int, title: str = "") -> tuple[ColumnLabel, ...]:
     if len(header) < 2:
         raise GsoFormatError(f"{source}, line {line}: header has {len(header)} column(s); expected a name column and years")
     try:
-        labels = tuple(parse_label(h) for h in header[1:])
+        labels = tuple(parse_label(h, _title_year(title)) for h in header[1:])
     except ValueError as exc:
         raise GsoFormatError(f"{source}, line {line}: {exc}") from None
+    undated = [lab.label for lab in labels if lab.year is None and not _TITLE_YEAR_RE.search(lab.label)]
+    if undated and len(labels) > 1:
+        raise GsoFormatError(f"{source}, line {line}: column(s) {undated} have no year beside dated columns; "
+                             "only a single-column table may leave the year to its title")
     seen: dict[tuple[str, int], str] = {}
     for lab in labels:
         key = (lab.measure, lab.year)
@@ -244,14 +288,32 @@ class _RawFile:
     rows: list[tuple[int, list[str]]]
     blank_lines: int
     lines_in_file: int
+    recoded_lines: int
+
+
+def _decode(data: bytes) -> tuple[str, int]:
+    """UTF-8 text (BOM dropped); a line that is not UTF-8 is read as cp1252 and counted."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        pass
+    lines, recoded = [], 0
+    for raw in data.splitlines(keepends=True):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(raw.decode("cp1252", errors="replace"))
+            recoded += 1
+    return "".join(lines), recoded
 
 
 def _read_raw(path: Path, source: str) -> _RawFile:
+    text, recoded = _decode(path.read_bytes())
     # newline="" lets csv see every line ending (CRLF, LF, CR) and count lines itself.
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=";", quotechar='"')
-        records = [(reader.line_num, rec) for rec in reader]
-        lines_in_file = reader.line_num
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
+    records = [(reader.line_num, rec) for rec in reader]
+    lines_in_file = reader.line_num
     blank = [line for line, rec in records if not any(f.strip() for f in rec)]
     filled = [(line, rec) for line, rec in records if any(f.strip() for f in rec)]
     if len(filled) < 2:
@@ -263,7 +325,7 @@ def _read_raw(path: Path, source: str) -> _RawFile:
     for line, rec in filled[2:]:
         if len(rec) != width:
             raise GsoFormatError(f"{source}, line {line}: {len(rec)} fields where the header (line {header_line}) has {width}")
-    return _RawFile(title[0].strip(), header_line, header, filled[2:], len(blank), lines_in_file)
+    return _RawFile(title[0].strip(), header_line, header, filled[2:], len(blank), lines_in_file, recoded)
 
 
 def _parse_values(cells: pd.DataFrame, lines: list[int], labels: tuple[ColumnLabel, ...], source: str) -> tuple[np.ndarray, int]:
@@ -293,7 +355,7 @@ def _long(rows: pd.DataFrame, values: np.ndarray, labels: tuple[ColumnLabel, ...
         "province_code": np.repeat(rows["code"].to_numpy(dtype=object), k),
         "province_name": np.repeat(rows["name"].to_numpy(dtype=object), k),
         "name_as_printed": np.repeat(rows["printed"].to_numpy(dtype=object), k),
-        "year": np.tile([lab.year for lab in labels], n),
+        "year": pd.array(np.tile(np.array([lab.year for lab in labels], dtype=object), n), dtype="Int64"),
         "measure": np.tile([lab.measure for lab in labels], n),
         "status": np.tile([lab.status for lab in labels], n),
         "value": values.reshape(-1),
@@ -301,20 +363,21 @@ def _long(rows: pd.DataFrame, values: np.ndarray, labels: tuple[ColumnLabel, ...
     })
     for col in ("province_code", "province_name", "name_as_printed", "measure", "status"):
         out[col] = out[col].astype("string")
-    return out.astype({"year": "int64", "source_row": "int64", "value": "float64"})
+    known_years = all(lab.year is not None for lab in labels)
+    return out.astype({"year": "int64" if known_years else "Int64", "source_row": "int64", "value": "float64"})
 
 
 def read_pxweb(path: Path | str, strict: bool = True) -> GsoTable:
     """Read a GSO PX-Web CSV export.
 
     Province rows are resolved through :func:`khuyencong.core.provinces.normalize_province`
-    (legacy boundaries); WHOLE COUNTRY and region rows go to ``aggregates``. An unknown name
+    (legacy boundaries); WHOLE COUNTRY, region and unallocated rows go to ``aggregates``. An unknown name
     raises :class:`UnknownNamesError` listing all of them (``strict=False``: kept in ``rejected``).
     """
     path = Path(path)
     source = source_name(path)
     raw = _read_raw(path, source)
-    labels = _parse_header(raw.header, source, raw.header_line)
+    labels = _parse_header(raw.header, source, raw.header_line, raw.title)
     lines = [line for line, _ in raw.rows]
     printed = [rec[0] for _, rec in raw.rows]
     results = [classify_name(name) for name in printed]
@@ -327,7 +390,7 @@ def read_pxweb(path: Path | str, strict: bool = True) -> GsoTable:
     meta = pd.DataFrame({"line": lines, "printed": printed, "kind": kinds,
                          "code": [r.code for r in results], "name": [r.name for r in results]}, dtype=object)
     is_prov = (meta["kind"] == "province").to_numpy()
-    is_agg = meta["kind"].isin(["country", "region"]).to_numpy()
+    is_agg = meta["kind"].isin(AGGREGATE_KINDS).to_numpy()
     data = _long(meta[is_prov], values[is_prov], labels)
     check_unique(data, ["province_code", "measure", "year"], source)
     aggregates = _long(meta[is_agg], values[is_agg], labels)
@@ -338,7 +401,8 @@ def read_pxweb(path: Path | str, strict: bool = True) -> GsoTable:
         rows_read=len(raw.rows), province_rows=int(is_prov.sum()), aggregate_rows=int(is_agg.sum()),
         rejected_rows=len(rejected), cells=int(values.size), missing_cells=missing,
     ).check()
-    return GsoTable(data, aggregates, rejected, raw.title, source, accounting, labels)
+    return GsoTable(data, aggregates, rejected, raw.title, source, accounting, labels,
+                    recoded_lines=raw.recoded_lines)
 
 
 # --- province_stats --------------------------------------------------------------------

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from khuyencong.ingest.gso import (
+    AGGREGATE_KINDS,
     Accounting,
     GsoFormatError,
     check_unique,
@@ -45,7 +46,7 @@ from khuyencong.ingest.gso import (
     rejected_frame,
     source_name,
 )
-from khuyencong.core.vnformat import parse_number_series
+from khuyencong.core.vnnumber import parse_number_series
 
 __all__ = ["MofFormatError", "MofTable", "UNITS", "read_budget"]
 
@@ -154,7 +155,7 @@ def read_budget(path: Path | str, strict: bool = True) -> MofTable:
     kinds = np.array([r.kind for r in results], dtype=object)
     rejected = rejected_frame(source, lines, list(raw[NAME_COLUMN]), results)
     raise_or_keep(rejected, strict)
-    is_prov, is_agg = kinds == "province", np.isin(kinds, ["country", "region"])
+    is_prov, is_agg = kinds == "province", np.isin(kinds, AGGREGATE_KINDS)
     if is_agg.any():
         i = int(np.flatnonzero(is_agg)[0])
         raise MofFormatError(f"{source}, line {lines[i]}: {raw[NAME_COLUMN].iat[i]!r} is a region or country total; "

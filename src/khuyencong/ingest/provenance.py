@@ -15,14 +15,13 @@ Covered: every file under ``data/raw`` (templates in ``data/raw/templates/`` inc
 accidental edit of a template is caught) except ``README.md`` files (documentation, tracked by
 git), ``provenance.yml`` itself and dotfiles (``.gitkeep``, temporaries of atomic writes).
 
-Add or refresh a record with :func:`record_file` (the demo generator calls it) or
-``python -m khuyencong.ingest.provenance record PATH --source ... --licence ... --description ...
---created YYYY-MM-DD``; list problems with ``python -m khuyencong.ingest.provenance check``.
+Add or refresh a record with :func:`record_file` (or ``khuyencong provenance record PATH
+--source ... --licence ... --description ... --created YYYY-MM-DD``); generators (the demo set,
+the templates) use :func:`record_generated`. List problems with :func:`check`.
 """
 from __future__ import annotations
 
-import argparse
-import sys
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -38,6 +37,7 @@ DATE_FIELDS = ("created", "retrieved")
 OPTIONAL_FIELDS = ("url", "generator", "note")
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + DATE_FIELDS + OPTIONAL_FIELDS + ("sha256",))
 NEWS_LICENCE = "facts transcribed; article text © the outlet, not redistributed"
+GENERATED_LICENCE = "MIT (synthetic data invented by the project's generator)"
 
 _HEADER = (
     "# Provenance of every file under data/raw/ (see khuyencong.ingest.provenance).\n"
@@ -177,24 +177,20 @@ def _write(root: Path, records: dict[str, dict[str, str]]) -> None:
     atomic_write_text(root / PROVENANCE_NAME, _HEADER + body)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m khuyencong.ingest.provenance")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="list provenance problems; exit 1 when there are any")
-    rec = sub.add_parser("record", help="add or update the record of one raw file")
-    rec.add_argument("path")
-    for name in REQUIRED_FIELDS + DATE_FIELDS + OPTIONAL_FIELDS:
-        rec.add_argument(f"--{name}")
-    args = parser.parse_args(argv)
-    if args.command == "check":
-        problems = check()
-        print("\n".join(problems) if problems else "provenance: all raw files recorded and unchanged")
-        return 1 if problems else 0
-    fields = {k: getattr(args, k) for k in REQUIRED_FIELDS + DATE_FIELDS + OPTIONAL_FIELDS}
-    record_file(Path(args.path).resolve(), **fields)  # CLI paths are relative to the cwd
-    print(f"recorded {args.path}")
-    return 0
+def is_under_raw(path: Path | str, raw_dir: Path | str | None = None) -> bool:
+    """Whether ``path`` lies under data/raw (so files written there need a record)."""
+    try:
+        Path(path).resolve().relative_to(_raw(raw_dir).resolve())
+        return True
+    except ValueError:
+        return False
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def record_generated(path: Path | str, *, source: str, generator: str, description: str) -> dict[str, str]:
+    """Record a file written by one of the project's generators; ``created`` changes only when the bytes do."""
+    root = _raw(None).resolve()
+    rel = _relative(Path(path), root)
+    old = load_records(root).get(rel, {})
+    unchanged = old.get("sha256") == sha256_file(root / rel) and old.get("created")
+    return record_file(root / rel, raw_dir=root, source=source, generator=generator, licence=GENERATED_LICENCE,
+                       description=description, created=old["created"] if unchanged else date.today().isoformat())

@@ -1,29 +1,37 @@
-"""Published figures: every quantitative figure printed in five news articles on khuyến công.
+"""Published figures: every quantitative khuyến công figure we found in public news and official pages.
 
 The figures are REAL (published) facts transcribed by hand into
-``data/raw/published_figures.csv`` (UTF-8, one row per printed figure; no article text).
-Columns:
+``data/raw/published_figures.csv`` (UTF-8, one row per printed figure and source; no article
+text; search log in ``data/raw/published_figures_SOURCES.md``). Columns:
 
 * ``figure_id`` — stable id ``AREA-PERIOD-indicator[_qualifier]``, e.g. ``BG-2014-2020-state_support``
-* ``source_file`` — the article in ``../shared/seeds/`` (kept outside the repository)
-* ``outlet``, ``published`` — as printed in the article; empty when not printed
+  (a part-year period carries a suffix: ``LD-2017H1-…``)
 * ``area`` (as printed), ``area_type`` (province / region / country)
 * ``period_start``, ``period_end`` — years; partial years are explained in ``note``
 * ``indicator`` (snake_case code), ``indicator_vi``, ``indicator_en`` — short labels
 * ``kind`` — actual / plan / target / requested
-* ``funding_source`` — programme tier: national / local / total (both); empty when not stated
+* ``funding_source`` — national / local / total (both tiers) / beneficiary; empty when not stated
 * ``figure`` — exactly as printed (``29.229,2 triệu đồng``, ``gần 6,7 tỷ đồng``, ``15 - 40%``)
 * ``note`` — short remarks in our own words
+* ``same_as`` — the figure_id of the same figure printed by another source (a duplicate when the
+  values agree, a conflict when they differ); empty otherwise
+* provenance: ``url``, ``outlet``, ``title``, ``published`` (date of the page as shown; ``YYYY``,
+  ``YYYY-MM`` or ``YYYY-MM-DD``), ``retrieved`` (date we read the copy). Every row names a URL
+  or an outlet, and a published or retrieved date.
 
 :func:`load_published` adds the parsed figure (``value``, ``low``, ``high``, ``unit``, ``noun``,
 ``qualifier``; money in million VND), the province codes (legacy 63-province boundaries, as
-the articles predate the 2025 merger, plus the 2025 code), ``boundaries`` and ``data_status``.
-:func:`derived_figures` computes what the articles allow (ratios, shares, implied plans).
+the articles predate the 2025 merger, plus the 2025 code), ``figure_group`` and ``n_sources``
+(one figure printed by several sources), ``source`` (outlet, title, date, URL as one citation),
+``boundaries`` and ``data_status``. :func:`duplicates` and :func:`conflicts` list the figures
+printed by several sources; :func:`derived_figures` computes what the articles allow.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -37,21 +45,24 @@ from khuyencong.errors import InputError
 
 CSV_NAME = "published_figures.csv"
 OUTPUT_STEM = "published_figures"
+PROVENANCE_COLUMNS = ("url", "outlet", "title", "published", "retrieved")
 REQUIRED_COLUMNS = (
-    "figure_id", "source_file", "outlet", "published", "area", "area_type", "period_start",
-    "period_end", "indicator", "indicator_vi", "indicator_en", "kind", "funding_source",
-    "figure", "note",
+    "figure_id", "area", "area_type", "period_start", "period_end", "indicator", "indicator_vi",
+    "indicator_en", "kind", "funding_source", "figure", "note", "same_as", *PROVENANCE_COLUMNS,
 )
 CHOICES = {
     "area_type": ("province", "region", "country"),
     "kind": ("actual", "plan", "target", "requested"),
-    "funding_source": ("national", "local", "total", ""),
+    "funding_source": ("national", "local", "total", "beneficiary", ""),
 }
-NOT_EMPTY = ("figure_id", "source_file", "area", "indicator", "indicator_vi", "indicator_en", "figure")
+NOT_EMPTY = ("figure_id", "area", "indicator", "indicator_vi", "indicator_en", "figure")
+SAME_FIGURE = ("area", "period_start", "period_end", "indicator", "kind", "funding_source")
 BOUNDARIES = "legacy"
 DATA_STATUS = "REAL (published)"
 DERIVED_STATUS = "DERIVED (from published figures)"
 _FIRST_DATA_LINE = 2  # line 1 of the CSV is the header
+_BARE_MULTIPLIER = re.compile(r"\d\s*(?:tỷ|tỉ|triệu)$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 class PublishedFigureError(InputError):
@@ -67,7 +78,7 @@ def _where(row: pd.Series, line: int) -> str:
 
 
 def read_published_csv(path: Path | str | None = None) -> pd.DataFrame:
-    """The CSV as text columns plus integer years, after structural checks."""
+    """The CSV as text columns plus integer years, after structural and provenance checks."""
     path = Path(path) if path is not None else published_csv_path()
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -79,6 +90,7 @@ def read_published_csv(path: Path | str | None = None) -> pd.DataFrame:
     dup = df["figure_id"][df["figure_id"].duplicated()].tolist()
     if dup:
         raise PublishedFigureError(f"{path.name}: duplicate figure_id(s) {dup}; each figure needs its own id")
+    _check_same_as(df)
     for col in ("period_start", "period_end"):
         df[col] = df[col].astype("int64")
     return df
@@ -97,11 +109,50 @@ def _check_row(row: pd.Series, line: int) -> None:
         raise PublishedFigureError(
             f"{where}: period {years[0]!r}-{years[1]!r} must be two 4-digit years, start <= end"
         )
+    _check_provenance(row, where)
+
+
+def parse_date(text: str) -> date:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` → the first day it can mean; anything else raises."""
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+
+
+def _check_provenance(row: pd.Series, where: str) -> None:
+    if not (row["url"] or row["outlet"]):
+        raise PublishedFigureError(f"{where}: no url and no outlet; say where the figure was printed")
+    if row["url"] and not row["url"].startswith(("http://", "https://")):
+        raise PublishedFigureError(f"{where}: url {row['url']!r} must start with http:// or https://")
+    if not (row["published"] or row["retrieved"]):
+        raise PublishedFigureError(f"{where}: neither a published nor a retrieved date; give at least one")
+    for col in ("published", "retrieved"):
+        if row[col]:
+            try:
+                parse_date(row[col])
+            except ValueError as exc:
+                raise PublishedFigureError(f"{where}: {col} {exc}") from None
+
+
+def _check_same_as(df: pd.DataFrame) -> None:
+    """``same_as`` names a first-hand row describing the same area, period, indicator, kind and tier."""
+    by_id = df.set_index("figure_id")
+    for i, row in df.loc[df["same_as"] != ""].iterrows():
+        where, target = _where(row, _FIRST_DATA_LINE + i), row["same_as"]
+        if target not in by_id.index or by_id.at[target, "same_as"]:
+            raise PublishedFigureError(f"{where}: same_as {target!r} must be the figure_id of a row without same_as")
+        differs = [c for c in SAME_FIGURE if by_id.at[target, c] != row[c]]
+        if differs:
+            raise PublishedFigureError(f"{where}: same_as {target!r} but {differs} differ; it is not the same figure")
 
 
 def _parse_figure(row: pd.Series, line: int) -> dict:
+    text = row["figure"]
+    if _BARE_MULTIPLIER.search(text):
+        text += " đồng"  # "33 tỷ" printed without "đồng" in a budget sentence: read as đồng
     try:
-        amount = vnformat.parse_amount(row["figure"])
+        amount = vnformat.parse_amount(text)
     except ValueError as exc:
         raise PublishedFigureError(
             f"{_where(row, line)}: cannot parse figure {row['figure']!r}: {exc}. "
@@ -109,6 +160,8 @@ def _parse_figure(row: pd.Series, line: int) -> dict:
         ) from None
     if amount.is_missing:
         raise PublishedFigureError(f"{_where(row, line)}: figure {row['figure']!r} holds no number")
+    if amount.unit is None:
+        raise PublishedFigureError(f"{_where(row, line)}: figure {row['figure']!r} has no unit or counted noun")
     return {"value": amount.value, "low": amount.low, "high": amount.high, "unit": amount.unit,
             "noun": amount.noun, "qualifier": amount.qualifier}
 
@@ -138,7 +191,7 @@ def _refuse_province_as_region(row: pd.Series, line: int) -> None:
 
 
 def load_published(path: Path | str | None = None) -> pd.DataFrame:
-    """The published figures with parsed values, province codes and status columns."""
+    """The published figures with parsed values, province codes, sources and status columns."""
     df = read_published_csv(path)
     extra = [
         {**_parse_figure(row, _FIRST_DATA_LINE + i), **_resolve_area(row, _FIRST_DATA_LINE + i)}
@@ -150,9 +203,37 @@ def load_published(path: Path | str | None = None) -> pd.DataFrame:
     for col in ("unit", "noun", "qualifier", "province_code", "province_name", "province_code_2025"):
         extra_df[col] = extra_df[col].astype("str")
     out = pd.concat([df, extra_df], axis=1)
+    out["figure_group"] = out["same_as"].where(out["same_as"] != "", out["figure_id"])
+    out["n_sources"] = out.groupby("figure_group")["figure_id"].transform("size").astype("int64")
+    out["source"] = out.apply(_source, axis=1)
     out["boundaries"] = BOUNDARIES
     out["data_status"] = DATA_STATUS
     return out
+
+
+def _same_printed_value(group: pd.DataFrame) -> bool:
+    return group[["low", "high"]].drop_duplicates().shape[0] == 1
+
+
+def duplicates(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per figure printed with the same value by several sources, sources listed."""
+    rows = [
+        {"figure_group": key, "area": g["area"].iat[0], "indicator": g["indicator"].iat[0],
+         "period_start": int(g["period_start"].iat[0]), "period_end": int(g["period_end"].iat[0]),
+         "figure": g["figure"].iat[0], "value": float(g["low"].iat[0]) if g["value"].notna().all() else math.nan,
+         "n_sources": len(g), "sources": " | ".join(g["source"])}
+        for key, g in df.loc[df["n_sources"] > 1].groupby("figure_group", sort=True) if _same_printed_value(g)
+    ]
+    return pd.DataFrame(rows, columns=["figure_group", "area", "indicator", "period_start", "period_end",
+                                       "figure", "value", "n_sources", "sources"])
+
+
+def conflicts(df: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a figure that sources print with different values; listed, never averaged."""
+    keys = [key for key, g in df.loc[df["n_sources"] > 1].groupby("figure_group") if not _same_printed_value(g)]
+    cols = ["figure_group", "figure_id", "area", "indicator", "period_start", "period_end", "figure",
+            "low", "high", "source", "note"]
+    return df.loc[df["figure_group"].isin(keys), cols].sort_values(["figure_group", "figure_id"]).reset_index(drop=True)
 
 
 def build_published(out_dir: Path | str | None = None) -> pd.DataFrame:
@@ -301,8 +382,10 @@ def _period(start: int, end: int) -> str:
 
 
 def _source(row: pd.Series) -> str:
-    parts = [row["outlet"], row["published"], row["source_file"]]
-    return ", ".join(p for p in parts if p)
+    """One citation: outlet, title, date (published, else retrieved), URL — whatever is known."""
+    when = row["published"] or (f"retrieved {row['retrieved']}" if row["retrieved"] else "")
+    title = f"“{row['title']}”" if row["title"] else ""
+    return ", ".join(p for p in (row["outlet"], title, when, row["url"]) if p)
 
 
 def display_figures(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:

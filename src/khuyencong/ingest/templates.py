@@ -4,12 +4,10 @@ Each workbook has a data sheet ("Dữ liệu") whose first row holds the Vietnam
 readers match (English name and description in each header's cell comment), drop-down lists
 for category and choice columns, a bilingual guide sheet ("Hướng dẫn - Guide") describing every
 column, and a hidden sheet with the allowed values. No example row, so nothing invented is
-ever submitted by mistake. ``python -m khuyencong.ingest.templates [--out DIR]``.
+ever submitted by mistake. The CLI: ``khuyencong templates``.
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -18,11 +16,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from khuyencong.core import datasets as ds
 from khuyencong import paths
-from khuyencong.synthetic.demo import record_generated, stable_xlsx
-from khuyencong.files import atomic_write_bytes
+from khuyencong.core import datasets as ds
 from khuyencong.core.provinces import legacy_provinces
+from khuyencong.files import atomic_write_bytes, stable_xlsx
+from khuyencong.ingest.provenance import is_under_raw, record_generated
 
 DATA_SHEET = "Dữ liệu"
 GUIDE_SHEET = "Hướng dẫn - Guide"
@@ -189,32 +187,10 @@ def write_templates(out_dir: Path | str | None = None, record_provenance: bool |
     for name, filename in TEMPLATE_NAMES.items():
         written.append(atomic_write_bytes(out / filename, template_bytes(name)))
     if record_provenance is None:
-        record_provenance = _under(out, paths.raw_dir())
+        record_provenance = is_under_raw(out)
     if record_provenance:
         for path in written:
             record_generated(path, source="khuyencong.ingest.templates (built from khuyencong.core.datasets)",
-                             generator="python -m khuyencong.ingest.templates",
+                             generator="khuyencong templates",
                              description=f"Empty Excel template for provinces: {path.stem}")
     return written
-
-
-def _under(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m khuyencong.ingest.templates",
-                                     description="Write the Excel input templates, one per dataset.")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default data/raw/templates)")
-    args = parser.parse_args(argv)
-    for path in write_templates(args.out):
-        print(f"wrote {paths.relative_to_root(path)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,21 +9,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from khuyencong import paths
+from khuyencong.core import provinces
 from khuyencong.errors import ConfigurationError
 
 CONFIG_NAME = "reports.yml"
-NATIONAL_SLUG = "all"
+NATIONAL_SLUG = provinces.ALL
 SCOPES = ("national", "provinces")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_KERNEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # Jupyter kernel names
 _SCALAR = (str, int, float, bool, type(None))
 _RESERVED_PARAMS = {"province", "start_year", "end_year", "boundaries", "lang", "processed_dir", "output_dir"}
 
 
 class ConfigError(ConfigurationError):
     """reports.yml (or a command-line filter) asks for something that cannot be run."""
+
+
+class Place(NamedTuple):
+    """A report's place: the country (``code`` None) or one province of the registry."""
+
+    code: str | None                 # GSO code on the run's boundaries
+    name: str                        # registry name, or "all"
+    slug: str                        # folder name, from the registry's ASCII name
+    name_en: str | None = None
+
+
+NATIONAL = Place(None, NATIONAL_SLUG, NATIONAL_SLUG)
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class Config:
     notebooks: tuple[NotebookSpec, ...]
     path: Path | None = None         # the file read
     source: str = CONFIG_NAME        # the same, as shown in the manifest
+    formats: tuple[str, ...] = ("html",)  # outputs of every run besides the notebook (runner.exports)
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,11 @@ class Run:
         """Output folder relative to ``reports/``."""
         parts = ([] if self.boundaries == "2025" else ["legacy"]) + [self.lang, self.slug, self.notebook.name]
         return "/".join(parts)
+
+    @property
+    def code_column(self) -> str:
+        """The column of the processed tables that holds ``code``."""
+        return provinces.code_column(self.boundaries)
 
     @property
     def run_id(self) -> str:
@@ -101,6 +121,16 @@ def _list(value, what: str) -> tuple:
     return tuple(value)
 
 
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    """A list of table names (a single name is accepted)."""
+    value = value or ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{what} must be a list of table names, got {value!r}")
+    return tuple(value)
+
+
 def _notebook(block: Any, index: int) -> NotebookSpec:
     where = f"{CONFIG_NAME}: notebooks[{index}]"
     if not isinstance(block, dict) or "name" not in block:
@@ -116,52 +146,84 @@ def _notebook(block: Any, index: int) -> NotebookSpec:
         raise ConfigError(f"{where} ({name}): scope must be one of {SCOPES}, not {scope!r}")
     from khuyencong.analysis.tables import BUILD_HINT  # light module: no pandas import at call time needed
 
-    inputs = tuple(block.get("inputs") or ())
-    whole = tuple(block.get("whole_inputs") or ())
+    inputs = _names(block.get("inputs"), f"{where} ({name}): inputs")
+    whole = _names(block.get("whole_inputs"), f"{where} ({name}): whole_inputs")
     bad = [t for t in (*inputs, *whole) if t not in BUILD_HINT]
     if bad:
         raise ConfigError(f"{where} ({name}): unknown input table(s) {bad}; known: {sorted(BUILD_HINT)}")
-    params = dict(block.get("parameters") or {})
+    params = block.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where} ({name}): parameters must be a mapping (name: value), got {params!r}")
     clash = _RESERVED_PARAMS & set(params)
     if clash or not all(isinstance(v, _SCALAR) for v in params.values()):
         raise ConfigError(f"{where} ({name}): parameters must be plain values and cannot set {sorted(_RESERVED_PARAMS)}")
     title = block.get("title") or {}
     if isinstance(title, str):
         title = {"vi": title, "en": title}
+    if not isinstance(title, dict):
+        raise ConfigError(f"{where} ({name}): title must be text or a mapping {{vi: ..., en: ...}}, got {title!r}")
     return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params)
+
+
+def _int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ConfigError(f"{CONFIG_NAME}: {what} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _read(path: Path) -> dict:
+    """The mapping in ``path``: missing, unreadable, unsafe or non-mapping files give a ConfigError."""
+    from khuyencong.files import load_yaml
+
+    shown = paths.relative_to_root(path)
+    if not path.is_file():
+        raise ConfigError(f"{shown} is missing (or not a file): it lists the notebooks to run (see README)")
+    data = load_yaml(path, shown, ConfigError)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{shown} must be a mapping of settings (years:, languages:, notebooks: ...), "
+                          f"not a {type(data).__name__}; see the comments in the project's reports.yml")
+    return data
 
 
 def load_config(path: Path | None = None) -> Config:
     """Read and check ``reports.yml``; errors say which key is wrong and what is allowed."""
-    import yaml
-
     from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
     from khuyencong.core.i18n import LANGS
 
     path = Path(path or config_path())
-    if not path.exists():
-        raise ConfigError(f"{paths.relative_to_root(path)} is missing: it lists the notebooks to run (see README)")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    years = _list(data.get("years", [2012, 2024]), "years")
-    if len(years) != 2 or not (YEAR_MIN <= int(years[0]) <= int(years[1]) <= YEAR_MAX):
-        raise ConfigError(f"{CONFIG_NAME}: years must be [start, end] within {YEAR_MIN}..{YEAR_MAX}, got {years!r}")
+    data = _read(path)
+    years = tuple(_int(y, "years") for y in _list(data.get("years", [2012, 2024]), "years"))
+    if len(years) != 2 or not (YEAR_MIN <= years[0] <= years[1] <= YEAR_MAX):
+        raise ConfigError(f"{CONFIG_NAME}: years must be [start, end] within {YEAR_MIN}..{YEAR_MAX}, "
+                          f"got {list(years)!r}")
     boundaries = tuple(str(b) for b in _list(data.get("boundaries", ["2025"]), "boundaries"))
-    langs = tuple(_list(data.get("languages", list(LANGS)), "languages"))
+    langs = tuple(str(x) for x in _list(data.get("languages", list(LANGS)), "languages"))
     for value, allowed, what in ((boundaries, ("2025", "legacy"), "boundaries"), (langs, LANGS, "languages")):
         if not set(value) <= set(allowed):
             raise ConfigError(f"{CONFIG_NAME}: {what} must be among {allowed}, got {list(value)}")
-    notebooks = tuple(_notebook(b, i) for i, b in enumerate(data.get("notebooks") or []))
+    blocks = data.get("notebooks") or []
+    if not isinstance(blocks, list):
+        raise ConfigError(f"{CONFIG_NAME}: 'notebooks' must be a list of blocks (- name: ...), got {blocks!r}")
+    notebooks = tuple(_notebook(b, i) for i, b in enumerate(blocks))
     if not notebooks:
         raise ConfigError(f"{CONFIG_NAME}: 'notebooks' lists nothing to run")
     names = [nb.name for nb in notebooks]
     if len(set(names)) != len(names):
         raise ConfigError(f"{CONFIG_NAME}: a notebook is listed twice: {names}")
-    timeout = int(data.get("timeout", 600))
+    timeout = _int(data.get("timeout", 600), "timeout (seconds per cell)")
     if timeout <= 0:
         raise ConfigError(f"{CONFIG_NAME}: timeout (seconds per cell) must be positive, got {timeout}")
-    return Config(int(years[0]), int(years[1]), boundaries, langs, data.get("provinces", "all"),
-                  timeout, str(data.get("kernel", "khuyencong")), notebooks, path,
-                  paths.relative_to_root(path))
+    kernel = data.get("kernel", "khuyencong")
+    if not isinstance(kernel, str) or not _KERNEL_RE.fullmatch(kernel):
+        raise ConfigError(f"{CONFIG_NAME}: kernel must be a Jupyter kernel name (letters, digits, ., _ and -), "
+                          f"got {kernel!r}")
+    from khuyencong.runner.exports import check_formats
+
+    formats = check_formats(_list(data.get("formats", ["html"]), "formats"), ConfigError)
+    return Config(years[0], years[1], boundaries, langs, data.get("provinces", "all"),
+                  timeout, kernel, notebooks, path, paths.relative_to_root(path), formats)
 
 
 # ---------------------------------------------------------------- provinces and slugs
@@ -174,38 +236,34 @@ def slugify(ascii_name: str) -> str:
     return slug
 
 
-def resolve_province(text: Any, boundaries: str) -> tuple[str | None, str, str, str]:
-    """(code, name, slug, note) of a province name/code on ``boundaries``; ``"all"`` is the country.
+def _place(record) -> Place:
+    return Place(record.code, record.name, slugify(record.name_ascii), record.name_en)
+
+
+def resolve_province(text: Any, boundaries: str) -> tuple[Place, str]:
+    """(place, note) of a province name/code on ``boundaries``; the words meaning "all" give the country.
 
     A legacy-only name on 2025 boundaries resolves to the province that absorbed it (``note``
     says so). Anything else unknown raises ConfigError, so no user text ever becomes a path.
     """
-    if str(text).strip().lower() in ("all", "*", NATIONAL_SLUG):
-        return None, NATIONAL_SLUG, NATIONAL_SLUG, ""
-    from khuyencong.core import provinces
-
-    note = ""
     try:
-        record = provinces.normalize_province(text, boundaries)
-    except provinces.MergedProvinceError as merged:
-        record = merged.successor
-        note = f"{merged.legacy.name} → {record.name} ({boundaries} boundaries)"
+        record, merged = provinces.resolve(text, boundaries)
     except (provinces.ProvinceError, TypeError) as exc:
         raise ConfigError(f"province {text!r}: {exc}") from None
-    return record.code, record.name, slugify(record.name_ascii), note
+    if record is None:
+        return NATIONAL, ""
+    note = f"{merged.legacy.name} → {record.name} ({boundaries} boundaries)" if merged else ""
+    return _place(record), note
 
 
-def places(config: Config, boundaries: str) -> list[tuple[str | None, str, str]]:
-    """(code, name, slug) of the national overview and every configured province on ``boundaries``."""
-    from khuyencong.core import provinces
-
-    if config.provinces == "all":
-        records = provinces.provinces_2025() if boundaries == "2025" else provinces.legacy_provinces()
-        chosen = [(p.code, p.name, slugify(p.name_ascii)) for p in records]
+def places(config: Config, boundaries: str) -> list[Place]:
+    """The national overview and every configured province on ``boundaries`` (sorted by code)."""
+    if provinces.means_all(config.provinces):
+        chosen = [_place(p) for p in provinces.records(boundaries)]
     else:
-        chosen = [resolve_province(p, boundaries)[:3] for p in _list(config.provinces, "provinces")]
-    unique = {c: (c, n, s) for c, n, s in chosen if c is not None}
-    return [(None, NATIONAL_SLUG, NATIONAL_SLUG)] + [unique[c] for c in sorted(unique)]
+        chosen = [resolve_province(p, boundaries)[0] for p in _list(config.provinces, "provinces")]
+    unique = {p.code: p for p in chosen if p.code is not None}
+    return [NATIONAL] + [unique[c] for c in sorted(unique)]
 
 
 def build_matrix(config: Config) -> list[Run]:
@@ -220,15 +278,15 @@ def build_matrix(config: Config) -> list[Run]:
             if nb.scope == "national":
                 chosen = chosen[:1]
             for lang in config.languages:
-                for code, name, slug in chosen:
-                    runs.append(Run(nb, code, name, slug, lang, boundaries,
+                for place in chosen:
+                    runs.append(Run(nb, place.code, place.name, place.slug, lang, boundaries,
                                     config.start_year, config.end_year, nb.parameters))
     for run in runs:
         inside_reports(run.rel_dir)
     return runs
 
 
-def select(runs: list[Run], provinces: list[str] | None = None, notebooks: list[str] | None = None,
+def select(runs: list[Run], province_texts: list[str] | None = None, notebooks: list[str] | None = None,
            langs: list[str] | None = None) -> tuple[list[Run], list[str]]:
     """Runs matching the command-line filters, and notes on how province names were read."""
     notes: list[str] = []
@@ -240,12 +298,12 @@ def select(runs: list[Run], provinces: list[str] | None = None, notebooks: list[
         runs = [r for r in runs if r.notebook.name in notebooks]
     if langs:
         runs = [r for r in runs if r.lang in langs]
-    if provinces:
+    if province_texts:
         wanted: set[tuple[str, str]] = set()
-        for text in provinces:
+        for text in province_texts:
             for b in {r.boundaries for r in runs}:
-                code, _, slug, note = resolve_province(text, b)
-                wanted.add((b, slug))
+                place, note = resolve_province(text, b)
+                wanted.add((b, place.slug))
                 if note:
                     notes.append(note)
         runs = [r for r in runs if (r.boundaries, r.slug) in wanted]

@@ -1,4 +1,9 @@
-"""``reports/.lock``: one regeneration at a time; a lock left by a dead process is taken over."""
+"""``reports/.lock``: one regeneration at a time.
+
+The lock is an OS file lock (``filelock``), so the system releases it when its holder dies,
+however it dies. Beside it, a note says who holds it (pid, host, since when, command) so a
+second run can say whom it waits for; a note left by a dead holder is reported and replaced.
+"""
 from __future__ import annotations
 
 import json
@@ -8,7 +13,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from khuyencong import paths
 from khuyencong.errors import EXIT_LOCKED, KhuyencongError
+from khuyencong.files import atomic_write_text
 
 
 class LockHeld(KhuyencongError, RuntimeError):
@@ -17,71 +26,49 @@ class LockHeld(KhuyencongError, RuntimeError):
     exit_code = EXIT_LOCKED
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _describe(info: dict) -> str:
-    return (f"pid {info.get('pid')} on {info.get('host')} since {info.get('started')} "
-            f"({info.get('command')})")
+def _describe(note: object) -> str:
+    if not isinstance(note, dict):
+        return "an unknown process (its note cannot be read)"
+    return f"pid {note.get('pid')} on {note.get('host')} since {note.get('started')} ({note.get('command')})"
 
 
 class RunLock:
-    """Context manager: create ``path`` exclusively with pid, host, start time and command."""
+    """Context manager: hold the OS lock ``path`` and keep the note ``note`` of who holds it."""
 
-    def __init__(self, path: Path, command: str | None = None):
-        self.path = Path(path)
+    def __init__(self, path: Path, note: Path, command: str | None = None):
+        self.path, self.note = Path(path), Path(note)
         self.info = {"pid": os.getpid(), "host": socket.gethostname(),
                      "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "command": command or " ".join(sys.argv)}
         self.messages: list[str] = []
+        self._lock = FileLock(self.path, timeout=0)
 
-    def _try_create(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _holder(self) -> object:
+        """The note's content: a dict when readable, None when absent, something else when garbage."""
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.info, fh)
-        return True
-
-    def _holder(self) -> dict | None:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            return json.loads(self.note.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
             return None
+        except (OSError, ValueError):
+            return "unreadable"
 
     def acquire(self) -> None:
-        for _ in range(3):
-            if self._try_create():
-                return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire()
+        except Timeout:
             holder = self._holder()
-            if holder == {}:
-                continue  # released between our two calls
-            if holder is None:
-                raise LockHeld(f"{self.path} exists but cannot be read; if no run is going on, delete it")
-            same_host = holder.get("host") == self.info["host"]
-            if same_host and isinstance(holder.get("pid"), int) and not _alive(holder["pid"]):
-                self.messages.append(f"taking over a stale lock: {_describe(holder)} is no longer running")
-                self.path.unlink(missing_ok=True)
-                continue
-            raise LockHeld(f"another report run holds {self.path.name}: {_describe(holder)}; "
-                           f"wait for it to finish (or, if it is dead on another host, delete {self.path})")
-        raise LockHeld(f"could not take {self.path} (it keeps reappearing)")
+            who = "a run that has not written its note yet" if holder is None else _describe(holder)
+            raise LockHeld(f"another report run holds {paths.relative_to_root(self.path)}: {who}; "
+                           "wait for it to finish") from None
+        previous = self._holder()
+        if previous is not None:
+            self.messages.append(f"taking over a stale lock: {_describe(previous)} is no longer running")
+        atomic_write_text(self.note, json.dumps(self.info) + "\n")
 
     def release(self) -> None:
-        holder = self._holder()
-        if holder and holder.get("pid") == self.info["pid"] and holder.get("host") == self.info["host"]:
-            self.path.unlink(missing_ok=True)
+        self.note.unlink(missing_ok=True)  # before the lock: the next holder's note must survive
+        self._lock.release()
 
     def __enter__(self) -> "RunLock":
         self.acquire()

@@ -1,10 +1,14 @@
-"""Execute notebooks with papermill and store them without machine-specific traces.
+"""The one notebook executor: papermill into a hidden partial file, then stored without machine traces.
 
-Stored notebooks are compared by nbval, so what they keep must not vary between machines or
-runs: execution timestamps, papermill's own metadata and absolute paths are removed.
+``khuyencong run`` (through :mod:`khuyencong.runner.execute`) and ``khuyencong notebooks``
+both execute here. Stored notebooks are compared by nbval and byte for byte between runs, so
+what they keep must not vary between machines or runs: execution timestamps, papermill's own
+metadata, random ids of the cells papermill adds, and the given absolute paths are removed.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -14,44 +18,81 @@ import nbformat
 from khuyencong import paths
 from khuyencong.files import atomic_write_text
 
+log = logging.getLogger(__name__)
+
 KERNEL_NAME = "khuyencong"
 _VOLATILE_CELL_METADATA = ("execution", "papermill")
+_FIXED_IDS = {"injected-parameters": "injected-parameters", "papermill-error-cell-tag": "papermill-error"}
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """One output per run of consecutive stdout (or stderr) chunks: how the kernel flushed is timing, not content."""
+    merged: list = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == out.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop timestamps and papermill bookkeeping; keep sources and outputs."""
+    """Drop timestamps and papermill bookkeeping, give papermill's cells stable ids, merge stream chunks;
+    keep sources and outputs."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         for key in _VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if "outputs" in cell:
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
+        for tag, fixed in _FIXED_IDS.items():
+            if tag in cell.metadata.get("tags", []):
+                cell["id"] = f"{fixed}-{i}" if tag != "injected-parameters" else fixed
     return nb
 
 
-def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None,
-            timeout: int | None = 600) -> nbformat.NotebookNode:
-    """Run ``source`` with ``parameters`` and write the scrubbed result to ``target`` atomically.
+def _store(partial: Path, target: Path, replacements: dict[str, str]) -> nbformat.NotebookNode:
+    """Write the scrubbed ``partial`` to ``target`` atomically, each ``replacements`` key swapped for its value."""
+    text = nbformat.writes(scrub(nbformat.read(partial, as_version=4))) + "\n"
+    for old, new in replacements.items():
+        text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    atomic_write_text(target, text)
+    partial.unlink()
+    return nbformat.reads(text, as_version=4)
 
-    On failure the partially executed notebook is still written (papermill marks the failing
-    cell) and the exception is re-raised.
+
+def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None, timeout: int | None = 600,
+            kernel: str = KERNEL_NAME, replacements: dict[str, str] | None = None,
+            kernels: str | None = None) -> nbformat.NotebookNode:
+    """Run ``source`` with ``parameters`` (in its folder) and store the result at ``target``.
+
+    ``kernels``: "warm" (a fresh kernel forked from a pre-imported parent) or "fresh" (see
+    :mod:`khuyencong.runner.kernels`; default ``$KHUYENCONG_KERNELS`` or warm). On failure the
+    partially executed notebook is still stored (papermill marks the failing cell) and the
+    exception is re-raised.
     """
     import papermill as pm
+
+    from khuyencong.runner.kernels import manager_class
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.running.ipynb")
     error: Exception | None = None
+    manager = manager_class(kernels)
     try:
-        pm.execute_notebook(
-            str(source), str(partial), parameters=parameters or {}, kernel_name=KERNEL_NAME,
-            cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
-        )
+        pm.execute_notebook(str(source), str(partial), parameters=parameters or {}, kernel_name=kernel,
+                            cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
+                            start_timeout=120, **({"kernel_manager_class": manager} if manager else {}))
     except Exception as exc:  # papermill already stored the partial notebook with the error
         error = exc
-    nb = nbformat.read(partial, as_version=4)
-    partial.unlink()
-    atomic_write_text(target, nbformat.writes(scrub(nb)) + "\n")
+    if not partial.exists():
+        raise error or RuntimeError("papermill wrote no notebook")
+    nb = _store(partial, target, replacements or {})
     if error is not None:
         raise error
     return nb
@@ -63,7 +104,7 @@ def store_all(names: list[str] | None = None) -> list[Path]:
     for nb_path in sorted(paths.notebooks_dir().glob("*.ipynb")):
         if names and nb_path.stem not in names and nb_path.name not in names:
             continue
-        print(f"executing {paths.relative_to_root(nb_path)}", flush=True)
+        log.info("executing %s", paths.relative_to_root(nb_path))
         execute(nb_path, nb_path)
         done.append(nb_path)
     return done

@@ -1,41 +1,52 @@
-"""Where runs execute: a pool of fresh local processes, or a Dask cluster; and the progress display.
+"""Where runs execute: one ``concurrent.futures.Executor`` (fresh local processes, or a Dask cluster).
 
-Both backends call :func:`khuyencong.runner.execute.execute_run` with the same plain-dict spec and yield
-its result dicts as runs finish, so outputs do not depend on where a run went.
+Every run calls :func:`khuyencong.runner.execute.execute_run` with the same plain-dict spec and
+its result dicts come back as runs finish, so outputs do not depend on where a run went.
 """
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from concurrent.futures import Executor, as_completed
+from contextlib import contextmanager
+from typing import Iterator
+
+from khuyencong.runner.execute import execute_run, first_line, now_iso
+
+log = logging.getLogger(__name__)
 
 
-def _say(message: str) -> None:
-    print(message, flush=True)
+@contextmanager
+def executor(workers: int, scheduler: str | None = None, warm_up: tuple = ()) -> Iterator[Executor]:
+    """Fresh (spawned) local worker processes, or the Dask cluster at ``scheduler`` (shared filesystem needed).
+
+    ``warm_up``: arguments of :func:`khuyencong.runner.kernels.prestart`, called in each local worker
+    as it starts so its warm kernel parent imports while the first runs are handed out (Dask
+    workers start theirs at their first run and keep it).
+    """
+    if scheduler:
+        from distributed import Client
+
+        with Client(scheduler) as client, client.get_executor(pure=False) as pool:
+            yield pool
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from khuyencong.runner.kernels import prestart
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=prestart if warm_up else None, initargs=warm_up) as pool:
+            yield pool
 
 
-def in_processes(specs: list[dict], workers: int):
-    """Yield results as runs finish, from a pool of fresh (spawned) worker processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from khuyencong.runner.execute import execute_run
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+def run_all(specs: list[dict], workers: int, scheduler: str | None = None) -> Iterator[dict]:
+    """Yield each run's result as it finishes; a worker that died gives a failed result, not an error."""
+    warm_up = (specs[0]["kernel"], specs[0]["root"], specs[0].get("kernels")) if specs else ()
+    with executor(max(1, min(workers, len(specs))), scheduler, warm_up) as pool:
         futures = {pool.submit(execute_run, s): s for s in specs}
         for fut in as_completed(futures):
-            yield result_of(fut, futures[fut])
-
-
-def on_dask(specs: list[dict], address: str):
-    """Yield results as runs finish on the Dask cluster at ``address`` (shared filesystem needed)."""
-    from distributed import Client, as_completed
-
-    from khuyencong.runner.execute import execute_run
-
-    with Client(address) as client:  # as_completed needs it as the current client
-        futures = {client.submit(execute_run, s, key=f"khuyencong-{s['run_id']}-{time.time_ns()}", pure=False): s
-                   for s in specs}
-        for fut in as_completed(list(futures)):
             yield result_of(fut, futures[fut])
 
 
@@ -43,8 +54,6 @@ def result_of(fut, spec: dict) -> dict:
     try:
         return fut.result()
     except Exception as exc:  # the worker itself died (not the kernel): still a failed run
-        from khuyencong.runner.execute import first_line, now_iso
-
         return {"run_id": spec["run_id"], "status": "failed", "error": f"worker lost: {first_line(exc)}",
                 "started": None, "finished": now_iso(), "duration_s": None, "host": None}
 
@@ -78,7 +87,7 @@ class Progress:
             return
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / self.done * (self.total - self.done)
-        _say(f"[{self.done}/{self.total}, {self.failed} failed, eta {eta:.0f} s] {line}")
+        log.info("[%d/%d, %d failed, eta %.0f s] %s", self.done, self.total, self.failed, eta, line)
 
     def close(self) -> None:
         if self.bar is not None:

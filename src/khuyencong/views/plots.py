@@ -1,166 +1,43 @@
 """Report figures in Vietnamese or English, with source, boundaries and SYNTHETIC notes.
 
-Every function builds a fresh :class:`ReportFigure` (a matplotlib ``Figure`` that also shows
-itself in Jupyter) through the object-oriented API — no pyplot, so nothing is left open in a
-global figure registry and nothing needs closing — inside the project style, and returns it. Notebooks display the returned figure and call :func:`add_note` and
-:func:`save_figure`. Axis numbers follow the language: ``1.000,5`` (vi) / ``1,000.5`` (en).
+Every function builds a fresh :class:`~khuyencong.views.chart_base.ReportFigure` (a matplotlib
+``Figure`` that also shows itself in Jupyter) through the object-oriented API — no pyplot, so
+nothing is left open in a global figure registry and nothing needs closing — inside the project
+style (:mod:`khuyencong.views.chart_base`), and returns it. Notebooks display the returned figure
+and call :func:`add_note` and :func:`save_figure`. Axis numbers follow the language: ``1.000,5``
+(vi) / ``1,000.5`` (en).
 
-Text uses DejaVu Sans (bundled with matplotlib), which covers Vietnamese diacritics.
 Saving is deterministic: fixed SVG hash salt, no dates or software stamps in the files.
 """
 from __future__ import annotations
 
-import functools
-import io
 import math
-import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from cycler import cycler
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
-from khuyencong.files import atomic_path
+from khuyencong.core import provinces
 from khuyencong.core.i18n import check_lang, fmt_number, fmt_pct, t
+from khuyencong.files import atomic_path
+from khuyencong.views.chart_base import (ACCENT, BAND, BASE, DPI, FIGSIZE, MUTED, PALETTE, SAVE_METADATA,
+                                         integer_axis, label_or, new_figure, number_axis, percent_axis,
+                                         require_columns, require_finite, require_unique, set_title, style_rc,
+                                         styled, value_text, wrap_text)
 
 __all__ = [
-    "FONT", "ReportFigure", "add_note", "bars_by_group", "distribution_with_band", "event_study_plot",
-    "note_texts", "ranked_intervals", "save_figure", "scatter_with_fit", "setup_style", "style_rc",
-    "time_series",
+    "add_note", "bars_by_group", "distribution_with_band", "event_study_plot", "legend_outside", "mark_points",
+    "note_texts", "ranked_intervals", "save_figure", "scatter_with_fit", "time_series",
 ]
 
-FONT = "DejaVu Sans"
-FIGSIZE = (8.0, 5.0)
-DPI = 150
-PALETTE = sns.color_palette("colorblind").as_hex()
-BASE, ACCENT, MUTED, BAND = PALETTE[0], PALETTE[3], "#9a9a9a", PALETTE[2]
 NOTE_RED = "#c00000"
 NOTE_GID = "khuyencong-note"
 NOTE_FONTSIZE = 8.5
-#: Per-format ``savefig`` metadata that removes timestamps and version stamps.
-SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
-                 "pdf": {"CreationDate": None, "Producer": None, "Creator": None}}
 DATA_STATUS_KINDS = ("SYNTHETIC", "REAL", "DERIVED")
-
-
-# --- style ---------------------------------------------------------------------------------
-
-def style_rc() -> dict:
-    """The project's rcParams: seaborn whitegrid, DejaVu Sans, colour-blind palette, stable SVG."""
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.9)}
-    rc.update({
-        "font.family": "sans-serif", "font.sans-serif": [FONT],
-        "axes.prop_cycle": cycler(color=PALETTE), "axes.titlesize": 12, "axes.titleweight": "bold",
-        "figure.figsize": FIGSIZE, "figure.dpi": DPI, "savefig.dpi": DPI,
-        "svg.hashsalt": "khuyencong", "svg.fonttype": "path", "pdf.fonttype": 42,
-    })
-    return rc
-
-
-def setup_style() -> None:
-    """Apply :func:`style_rc` globally (for ad-hoc notebook plots; the functions here apply it themselves)."""
-    mpl.rcParams.update(style_rc())
-
-
-def _styled(func):
-    """Build the figure inside the project style; draw once so lazily made ticks get it too."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        check_lang(kwargs.get("lang", "vi"))
-        with mpl.rc_context(style_rc()):
-            fig = func(*args, **kwargs)
-            fig.draw_without_rendering()
-        return fig
-    return wrapper
-
-
-class ReportFigure(Figure):
-    """A Figure that shows itself in Jupyter without pyplot (the inline backend only knows pyplot figures)."""
-
-    def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        with mpl.rc_context(style_rc()):
-            self.savefig(buf, format="png", metadata=SAVE_METADATA["png"])
-        return buf.getvalue()
-
-
-def _new_figure(height: float = FIGSIZE[1]):
-    fig = ReportFigure(figsize=(FIGSIZE[0], height), dpi=DPI, layout="constrained")
-    return fig, fig.add_subplot()
-
-
-# --- validation and labels -------------------------------------------------------------------
-
-def _require_columns(df: pd.DataFrame, cols, what: str) -> None:
-    missing = [c for c in cols if c is not None and c not in df.columns]
-    if missing:
-        raise KeyError(f"{what}: column(s) {missing} not in the frame; available: {list(df.columns)}")
-
-
-def _require_finite(df: pd.DataFrame, col: str, what: str, name_col: str | None = None) -> None:
-    try:
-        values = pd.to_numeric(df[col], errors="raise").to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}: column {col!r} must be numeric ({exc})") from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        names = df.loc[bad, name_col].tolist() if name_col else np.flatnonzero(bad).tolist()
-        raise ValueError(f"{what}: {int(bad.sum())} missing/non-finite value(s) in {col!r} "
-                         f"({'rows' if not name_col else name_col} {names[:10]}); drop or fill them first")
-
-
-def _require_unique(df: pd.DataFrame, cols: list[str], what: str) -> None:
-    dup = df.duplicated(subset=cols, keep=False)
-    if dup.any():
-        raise ValueError(f"{what}: expected one row per {cols}, found duplicates "
-                         f"{df.loc[dup, cols].drop_duplicates().head(5).to_dict('records')}; aggregate first")
-
-
-def _label(explicit: str | None, key: str, lang: str) -> str:
-    return explicit if explicit is not None else t(key, lang)
-
-
-#: Default titles for indicators that have a dedicated one; others get no title unless given.
-_TITLES = {"cofunding_ratio": "title_cofunding_by_province", "state_share": "title_state_share_by_province",
-           "plan_attainment": "title_plan_attainment", "productivity_gain": "title_productivity_gains"}
-
-
-def _title(ax, explicit: str | None, value: str, lang: str) -> None:
-    if explicit is not None:
-        ax.set_title(explicit)
-    elif value in _TITLES:
-        ax.set_title(t(_TITLES[value], lang))
-
-
-def _wrap(text: str, width: int = 60) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _value_text(value, prefix: str | None, lang: str) -> str:
-    return t(f"{prefix}.{value}", lang) if prefix else str(value)
-
-
-def _tidy(v: float) -> float:
-    return round(float(v), 10) + 0.0  # tick positions carry float noise (0.30000000000000004)
-
-
-def _number_axis(axis, lang: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(_tidy(v), lang)))
-
-
-def _percent_axis(axis, lang: str) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(_tidy(v), lang, decimals=None)))
-
-
-def _integer_axis(axis) -> None:
-    """Years and event times: whole numbers without thousands separators (2020, not 2.020)."""
-    axis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: str(int(round(v)))))
 
 
 # --- notes -----------------------------------------------------------------------------------
@@ -180,7 +57,7 @@ def _note_lines(kind: str, source: str | None, boundaries: str | None, lang: str
     key = {"REAL": "real_note", "DERIVED": "derived_note", "SYNTHETIC": "source_note"}[kind]
     parts = [t(key, lang, source=source)] if source else []
     if boundaries is not None:
-        if boundaries not in ("legacy", "2025"):
+        if boundaries not in provinces.BOUNDARIES:
             raise ValueError(f"boundaries must be 'legacy' (63 provinces), '2025' (34) or None, not {boundaries!r}")
         parts.append(t(f"boundaries_{boundaries}", lang))
     return [" · ".join(parts)] if parts else []
@@ -200,7 +77,7 @@ def add_note(fig: Figure, data_status: str, source: str | None = None,
     for old in note_texts(fig):
         old.remove()
     width_chars = int(fig.get_figwidth() * 72 / (NOTE_FONTSIZE * 0.55))
-    wrapped = [_wrap(line, width_chars) for line in lines]
+    wrapped = [wrap_text(line, width_chars) for line in lines]
     line_h = NOTE_FONTSIZE * 1.45 / 72 / fig.get_figheight()
     y = 0.008
     for i, text in enumerate(reversed(wrapped)):
@@ -238,7 +115,7 @@ def _check_interval(df: pd.DataFrame, value: str, low: str, high: str, name_col:
                          f"{df.loc[bad, name_col].tolist()[:10]}")
 
 
-@_styled
+@styled
 def ranked_intervals(df: pd.DataFrame, value: str, low: str, high: str, label_col: str,
                      highlight=None, *, lang: str = "vi", xlabel: str | None = None,
                      title: str | None = None, interval_label: str | None = None,
@@ -250,21 +127,21 @@ def ranked_intervals(df: pd.DataFrame, value: str, low: str, high: str, label_co
     The figure grows taller with the number of rows so 63 provinces stay readable.
     """
     what = "ranked_intervals"
-    _require_columns(df, [value, low, high, label_col], what)
-    _require_finite(df, value, what, label_col)
-    _require_unique(df, [label_col], what)
+    require_columns(df, [value, low, high, label_col], what)
+    require_finite(df, value, what, label_col)
+    require_unique(df, [label_col], what)
     _check_interval(df, value, low, high, label_col, what)
     if highlight is not None and highlight not in set(df[label_col]):
         raise ValueError(f"{what}: highlight {highlight!r} is not a value of {label_col!r}")
     data = df.sort_values(value, kind="stable").reset_index(drop=True)
-    fig, ax = _new_figure(max(FIGSIZE[1], 0.22 * len(data) + 1.6))
+    fig, ax = new_figure(max(FIGSIZE[1], 0.22 * len(data) + 1.6))
     y = np.arange(len(data))
     colors = [ACCENT if name == highlight else BASE for name in data[label_col]]
     ax.hlines(y, data[low], data[high], colors=colors, lw=2, alpha=0.6,
-              label=_label(interval_label, "interval", lang))
+              label=label_or(interval_label, "interval", lang))
     ax.scatter(data[value], y, c=colors, zorder=3, s=28, label=t("estimate", lang))
     if reference is not None:
-        ax.axvline(reference, color=MUTED, ls="--", lw=1.2, label=_label(reference_label, "country", lang))
+        ax.axvline(reference, color=MUTED, ls="--", lw=1.2, label=label_or(reference_label, "country", lang))
     ax.set_yticks(y, [str(v) for v in data[label_col]], fontsize=8 if len(data) > 30 else 9.9)
     for tick, name in zip(ax.get_yticklabels(), data[label_col]):
         if name == highlight:
@@ -272,9 +149,9 @@ def ranked_intervals(df: pd.DataFrame, value: str, low: str, high: str, label_co
             tick.set_fontweight("bold")
     ax.set_ylim(-0.7, len(data) - 0.3)
     ax.grid(axis="y", visible=False)
-    _number_axis(ax.xaxis, lang)
-    ax.set_xlabel(_label(xlabel, value, lang))
-    _title(ax, title, value, lang)
+    number_axis(ax.xaxis, lang)
+    ax.set_xlabel(label_or(xlabel, value, lang))
+    set_title(ax, title, value, lang)
     ax.legend(loc="lower right", fontsize=8.5)
     return fig
 
@@ -286,7 +163,7 @@ def _bar_order(df: pd.DataFrame, group: str, value: str, sort: bool) -> list:
     return list(totals.index)
 
 
-@_styled
+@styled
 def bars_by_group(df: pd.DataFrame, group: str, value: str, hue: str | None = None, *,
                   lang: str = "vi", label_prefix: str | None = None, hue_prefix: str | None = None,
                   sort: bool = True, xlabel: str | None = None, ylabel: str | None = None,
@@ -297,12 +174,12 @@ def bars_by_group(df: pd.DataFrame, group: str, value: str, hue: str | None = No
     ``training`` into its Vietnamese/English name. ``sort`` puts the largest total on top.
     """
     what = "bars_by_group"
-    _require_columns(df, [group, value, hue], what)
-    _require_finite(df, value, what)
-    _require_unique(df, [group] + ([hue] if hue else []), what)
+    require_columns(df, [group, value, hue], what)
+    require_finite(df, value, what)
+    require_unique(df, [group] + ([hue] if hue else []), what)
     order = _bar_order(df, group, value, sort)
     hues = list(dict.fromkeys(df[hue])) if hue else [None]
-    fig, ax = _new_figure(max(FIGSIZE[1], 0.32 * len(order) * len(hues) ** 0.5 + 1.5))
+    fig, ax = new_figure(max(FIGSIZE[1], 0.32 * len(order) * len(hues) ** 0.5 + 1.5))
     height = 0.8 / len(hues)
     pos = np.arange(len(order))
     for i, level in enumerate(hues):
@@ -310,34 +187,34 @@ def bars_by_group(df: pd.DataFrame, group: str, value: str, hue: str | None = No
         values = part.set_index(group)[value].reindex(order).fillna(0.0)
         offset = ((len(hues) - 1) / 2 - i) * height  # first level on top, as in the legend
         ax.barh(pos + offset, values.to_numpy(), height=height * 0.95,
-                label=None if level is None else _value_text(level, hue_prefix, lang))
-    ax.set_yticks(pos, [_wrap(_value_text(g, label_prefix, lang), 40) for g in order])
+                label=None if level is None else value_text(level, hue_prefix, lang))
+    ax.set_yticks(pos, [wrap_text(value_text(g, label_prefix, lang), 40) for g in order])
     ax.grid(axis="y", visible=False)
-    _number_axis(ax.xaxis, lang)
-    ax.set_xlabel(_label(xlabel, value, lang))
-    ax.set_ylabel(_label(ylabel, group, lang))
-    _title(ax, title, value, lang)
+    number_axis(ax.xaxis, lang)
+    ax.set_xlabel(label_or(xlabel, value, lang))
+    ax.set_ylabel(label_or(ylabel, group, lang))
+    set_title(ax, title, value, lang)
     if hue:
-        ax.legend(title=_label(legend_title, hue_prefix or hue, lang), fontsize=8.5)
+        ax.legend(title=label_or(legend_title, hue_prefix or hue, lang), fontsize=8.5)
     return fig
 
 
 def _event_frame(coefs: pd.DataFrame, reference: int, what: str) -> pd.DataFrame:
-    _require_columns(coefs, ["event_time", "coef", "ci_low", "ci_high"], what)
+    require_columns(coefs, ["event_time", "coef", "ci_low", "ci_high"], what)
     times = pd.to_numeric(coefs["event_time"]).to_numpy(dtype=float)
     if not np.all(np.isfinite(times) & (times == np.round(times))):
         raise ValueError(f"{what}: event_time must be whole numbers, got {sorted(set(times.tolist()))}")
-    _require_unique(coefs, ["event_time"], what)
+    require_unique(coefs, ["event_time"], what)
     data = coefs[["event_time", "coef", "ci_low", "ci_high"]].astype(float)
     data["event_time"] = data["event_time"].astype(int)
     if reference not in set(data["event_time"]):
         ref_row = pd.DataFrame({"event_time": [reference], "coef": [0.0], "ci_low": [np.nan], "ci_high": [np.nan]})
         data = pd.concat([data, ref_row], ignore_index=True)
-    _require_finite(data, "coef", what)
+    require_finite(data, "coef", what)
     return data.sort_values("event_time").reset_index(drop=True)
 
 
-@_styled
+@styled
 def event_study_plot(coefs: pd.DataFrame, *, lang: str = "vi", reference: int = -1,
                      ylabel: str | None = None, xlabel: str | None = None,
                      title: str | None = None) -> Figure:
@@ -349,7 +226,7 @@ def event_study_plot(coefs: pd.DataFrame, *, lang: str = "vi", reference: int = 
     what = "event_study_plot"
     data = _event_frame(coefs, reference, what)
     _check_interval(data, "coef", "ci_low", "ci_high", "event_time", what)
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     est = data[data["event_time"] != reference]
     err = np.vstack([est["coef"] - est["ci_low"], est["ci_high"] - est["coef"]])
     ax.errorbar(est["event_time"], est["coef"], yerr=np.nan_to_num(err), fmt="o", color=BASE,
@@ -358,45 +235,45 @@ def event_study_plot(coefs: pd.DataFrame, *, lang: str = "vi", reference: int = 
     ax.plot(ref["event_time"], ref["coef"], "o", mfc="white", mec=BASE, mew=1.5)
     ax.axhline(0, color=MUTED, lw=1, ls="--", label=t("zero_line", lang))
     ax.axvline(reference, color=ACCENT, lw=1.2, ls=":", label=t("reference_period", lang, period=reference))
-    _integer_axis(ax.xaxis)
-    _number_axis(ax.yaxis, lang)
-    ax.set_xlabel(_label(xlabel, "event_time", lang))
-    ax.set_ylabel(_wrap(_label(ylabel, "estimate", lang), 45))
-    ax.set_title(_label(title, "title_event_study", lang))
+    integer_axis(ax.xaxis)
+    number_axis(ax.yaxis, lang)
+    ax.set_xlabel(label_or(xlabel, "event_time", lang))
+    ax.set_ylabel(wrap_text(label_or(ylabel, "estimate", lang), 45))
+    ax.set_title(label_or(title, "title_event_study", lang))
     ax.legend(fontsize=8.5, loc="best")
     return fig
 
 
-@_styled
+@styled
 def time_series(df: pd.DataFrame, x: str, y: str, hue: str | None = None, *, lang: str = "vi",
                 hue_prefix: str | None = None, highlight=None, xlabel: str | None = None,
                 ylabel: str | None = None, title: str | None = None, legend_title: str | None = None) -> Figure:
     """Lines of ``y`` over ``x`` (one row per ``x`` × ``hue``); ``highlight`` one ``hue`` level, grey the rest."""
     what = "time_series"
-    _require_columns(df, [x, y, hue], what)
-    _require_finite(df, y, what)
-    _require_unique(df, [x] + ([hue] if hue else []), what)
+    require_columns(df, [x, y, hue], what)
+    require_finite(df, y, what)
+    require_unique(df, [x] + ([hue] if hue else []), what)
     levels = list(dict.fromkeys(df[hue])) if hue else [None]
     if highlight is not None and highlight not in levels:
         raise ValueError(f"{what}: highlight {highlight!r} is not a value of {hue!r}")
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     for i, level in enumerate(levels):
         part = (df if level is None else df[df[hue] == level]).sort_values(x)
         style = {"color": PALETTE[i % len(PALETTE)], "lw": 1.8}
         if highlight is not None:
             style = {"color": ACCENT, "lw": 2.6, "zorder": 3} if level == highlight else {"color": MUTED, "lw": 1}
-        ax.plot(part[x], part[y], marker="o", ms=4, label=None if level is None else _value_text(level, hue_prefix, lang), **style)
+        ax.plot(part[x], part[y], marker="o", ms=4, label=None if level is None else value_text(level, hue_prefix, lang), **style)
     if pd.api.types.is_integer_dtype(df[x]):
-        _integer_axis(ax.xaxis)
+        integer_axis(ax.xaxis)
     elif pd.api.types.is_numeric_dtype(df[x]):
-        _number_axis(ax.xaxis, lang)
-    _number_axis(ax.yaxis, lang)
-    ax.set_xlabel(_label(xlabel, x, lang))
-    ax.set_ylabel(_wrap(_label(ylabel, y, lang), 45))
-    _title(ax, title, y, lang)
+        number_axis(ax.xaxis, lang)
+    number_axis(ax.yaxis, lang)
+    ax.set_xlabel(label_or(xlabel, x, lang))
+    ax.set_ylabel(wrap_text(label_or(ylabel, y, lang), 45))
+    set_title(ax, title, y, lang)
     if hue:
         outside = len(levels) > 8
-        ax.legend(fontsize=8, title=_label(legend_title, hue_prefix or hue, lang), **({"loc": "upper left", "bbox_to_anchor": (1.01, 1)} if outside else {}))
+        ax.legend(fontsize=8, title=label_or(legend_title, hue_prefix or hue, lang), **({"loc": "upper left", "bbox_to_anchor": (1.01, 1)} if outside else {}))
     return fig
 
 
@@ -405,19 +282,19 @@ def _slope_text(slope: float, lang: str) -> str:
     return fmt_number(slope, lang, digits)
 
 
-@_styled
+@styled
 def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, lang: str = "vi", label_col: str | None = None,
                      highlight=None, fit: bool = True, xlabel: str | None = None,
                      ylabel: str | None = None, title: str | None = None) -> Figure:
     """Scatter of ``y`` against ``x`` with an OLS line (slope in the legend); ``highlight`` a ``label_col`` value."""
     what = "scatter_with_fit"
-    _require_columns(df, [x, y, label_col], what)
+    require_columns(df, [x, y, label_col], what)
     for col in (x, y):
-        _require_finite(df, col, what, label_col)
+        require_finite(df, col, what, label_col)
     if highlight is not None and (label_col is None or highlight not in set(df[label_col])):
         raise ValueError(f"{what}: highlight {highlight!r} needs label_col and must be one of its values")
     xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     ax.scatter(xs, ys, color=BASE, alpha=0.75, s=30, edgecolor="white", lw=0.5)
     if fit:
         if len(np.unique(xs)) < 2:
@@ -432,15 +309,15 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, lang: str = "vi", labe
         ax.scatter([row[x]], [row[y]], color=ACCENT, s=60, zorder=3, edgecolor="black", lw=0.6)
         ax.annotate(str(highlight), (row[x], row[y]), xytext=(6, 6), textcoords="offset points",
                     fontsize=9, fontweight="bold", color=ACCENT)
-    _number_axis(ax.xaxis, lang)
-    _number_axis(ax.yaxis, lang)
-    ax.set_xlabel(_label(xlabel, x, lang))
-    ax.set_ylabel(_wrap(_label(ylabel, y, lang), 45))
-    _title(ax, title, y, lang)
+    number_axis(ax.xaxis, lang)
+    number_axis(ax.yaxis, lang)
+    ax.set_xlabel(label_or(xlabel, x, lang))
+    ax.set_ylabel(wrap_text(label_or(ylabel, y, lang), 45))
+    set_title(ax, title, y, lang)
     return fig
 
 
-@_styled
+@styled
 def distribution_with_band(values, low: float = 0.15, high: float = 0.40, *, lang: str = "vi",
                            bins="auto", xlabel: str | None = None, title: str | None = None) -> Figure:
     """Histogram of fractions (0.25 = 25%) with the claimed ``low``–``high`` band shaded.
@@ -454,7 +331,7 @@ def distribution_with_band(values, low: float = 0.15, high: float = 0.40, *, lan
                          f"({int((~np.isfinite(arr)).sum())} missing of {arr.size}); drop them first")
     if not low < high:
         raise ValueError(f"{what}: low ({low}) must be below high ({high})")
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     ax.hist(arr, bins=bins, color=BASE, edgecolor="white", alpha=0.85)
     band = t("claimed_band", lang, low=fmt_pct(low, lang, None), high=fmt_pct(high, lang, None))
     ax.axvspan(low, high, color=BAND, alpha=0.18, label=band)
@@ -462,12 +339,12 @@ def distribution_with_band(values, low: float = 0.15, high: float = 0.40, *, lan
     ax.axvline(median, color=ACCENT, lw=1.5, ls="--", label=f"{t('median', lang)}: {fmt_pct(median, lang)}")
     share = float(np.mean((arr >= low) & (arr <= high)))
     ax.plot([], [], ls="none", label=t("share_in_band", lang, share=fmt_pct(share, lang, 0)))
-    _percent_axis(ax.xaxis, lang)
+    percent_axis(ax.xaxis, lang)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    _number_axis(ax.yaxis, lang)
-    ax.set_xlabel(_label(xlabel, "productivity_gain", lang))
+    number_axis(ax.yaxis, lang)
+    ax.set_xlabel(label_or(xlabel, "productivity_gain", lang))
     ax.set_ylabel(t("count", lang))
-    ax.set_title(_label(title, "title_productivity_gains", lang))
+    ax.set_title(label_or(title, "title_productivity_gains", lang))
     ax.legend(fontsize=8.5)
     return fig
 

@@ -25,16 +25,8 @@ NORTHERN_REGIONS = ("RRD", "NMM")
 
 # ---------------------------------------------------------------- provinces on the chosen boundaries
 
-def _records(boundaries: str) -> dict[str, provinces.Province]:
-    if boundaries == "2025":
-        return {p.code: p for p in provinces.provinces_2025()}
-    if boundaries == "legacy":
-        return {p.code: p for p in provinces.legacy_provinces(include_ha_tay=True)}
-    raise ValueError(f"boundaries must be '2025' or 'legacy', not {boundaries!r}")
-
-
 def _lookup(codes: pd.Series, boundaries: str, field: str) -> pd.Series:
-    records = _records(boundaries)
+    records = {p.code: p for p in provinces.records(boundaries, include_ha_tay=True)}
     unknown = sorted(set(codes.astype(str)) - set(records))
     if unknown:
         raise ValueError(f"province codes {unknown[:5]} are not {boundaries} provinces; "
@@ -146,7 +138,7 @@ def cofunding_reference(est: pd.DataFrame, est_all: pd.DataFrame, area: str, per
     """The selection's estimate beside the generator's truth (SYNTHETIC data) and the published
     Sóc Trăng ratio (a real reference point, not an estimate of the same quantity)."""
     num = lambda v: _num(v, lang)  # noqa: E731
-    register = _data_source("register", truth is not None, lang)
+    register = data_source("register", truth is not None, lang)
     rows = [_ref_row(i18n.t(key, lang), area, period, num(e["cofunding_ratio"].iat[0]),
                      _interval(e["ratio_low"].iat[0], e["ratio_high"].iat[0], num), register)
             for key, e in (("cf_row_estimate", est), ("cf_row_estimate_all", est_all))]
@@ -162,30 +154,27 @@ def cofunding_reference(est: pd.DataFrame, est_all: pd.DataFrame, area: str, per
     return _reference_frame(rows, lang)
 
 
-def _data_source(table: str, synthetic: bool, lang: str) -> str:
+def data_source(table: str, synthetic: bool, lang: str) -> str:
+    """Source line of figures drawn from ``table`` (``register`` or ``plans``); demo data say so."""
     return i18n.t(f"nb_demo_{table}" if synthetic else f"nb_{table}", lang)
-
-
-def _source(row) -> str:
-    return ", ".join(p for p in (row.outlet, row.published, row.source_file) if p)
 
 
 def published_rows(figures: pd.DataFrame, derived: pd.DataFrame, lang: str, indicators: Sequence[str] = (),
                    ids: Sequence[str] = ()) -> list[dict]:
     """Reference rows: derived figures with these ``indicators`` (source = the article of their
     inputs) and printed figures ``ids`` (as printed, with their source)."""
-    sources = {r.figure_id: _source(r) for r in figures.itertuples()}
+    sources = {r.figure_id: r.source for r in figures.itertuples()}
     label = "indicator_vi" if lang == "vi" else "indicator_en"
     rows = []
     for r in derived.loc[derived["indicator"].isin(list(indicators))].itertuples():
         inputs = r.inputs.split(";")
-        origin = ", ".join(dict.fromkeys(sources[i] for i in inputs if i in sources))
+        origin = " | ".join(dict.fromkeys(sources[i] for i in inputs if i in sources))
         rows.append(_ref_row(i18n.t(f"derived.{r.indicator}", lang) + f" ({i18n.t('nb_published', lang)})", r.area,
                              _period(r.period_start, r.period_end), _num(r.value, lang), "",
                              f"{origin}; {i18n.t('nb_derived_from', lang, inputs=', '.join(inputs))}"))
     for r in figures.loc[figures["figure_id"].isin(list(ids))].itertuples():
         rows.append(_ref_row(f"{getattr(r, label)} ({i18n.t('nb_published', lang)})", r.area,
-                             _period(r.period_start, r.period_end), r.figure, "", _source(r)))
+                             _period(r.period_start, r.period_end), r.figure, "", r.source))
     return rows
 
 
@@ -200,7 +189,7 @@ def _reference_frame(rows: list[dict], lang: str) -> pd.DataFrame:
 
 
 def ceiling_summary(flagged: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Projects over a ceiling per category × funding source (from :func:`metrics.ceiling_breaches`)."""
+    """Projects over a ceiling per category × funding source (from :func:`ceilings.ceiling_breaches`)."""
     checked = flagged.loc[flagged["has_ceiling"]]
     table = checked.groupby(["category", "funding_source"], sort=True).agg(
         checked=("breach", "size"), over_share=("breach_share", "sum"), over_amount=("breach_amount", "sum"),
@@ -292,7 +281,7 @@ def outputs_reference(register: pd.DataFrame, plans: pd.DataFrame, figures: pd.D
         per = metrics.cofunding(bg, by=None)
         rows.append(_ref_row(i18n.t("op_row_per_project", lang), "Bắc Giang", "2014–2020",
                              _num(per["state_support"].iat[0] / per["projects"].iat[0], lang), "",
-                             _data_source("register", truth is not None, lang)))
+                             data_source("register", truth is not None, lang)))
     rows += published_rows(figures, derived, lang, ids=["NORTH-2016-trainee_plan_attainment",
                                                         "NORTH-2016-consulting_revenue_plan_attainment"])
     north = plans.loc[plans["region_code"].isin(NORTHERN_REGIONS) & (plans["year"] == 2016)
@@ -300,7 +289,7 @@ def outputs_reference(register: pd.DataFrame, plans: pd.DataFrame, figures: pd.D
     if len(north):
         att = metrics.plan_attainment(north, by=None)["attainment"].iat[0]
         rows.append(_ref_row(i18n.t("op_row_north_attainment", lang), i18n.t("op_north", lang), "2016",
-                             _pct(att, lang), "", _data_source("plans", truth is not None, lang)))
+                             _pct(att, lang), "", data_source("plans", truth is not None, lang)))
     if truth is not None:
         mean = truth["truth"]["plans"]["northern_trainee_attainment_mean"]
         rows.append(_ref_row(i18n.t("op_row_north_truth", lang), i18n.t("op_north", lang), "",

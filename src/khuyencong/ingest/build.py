@@ -1,20 +1,21 @@
-"""``make report``: processed data first (only when raw inputs or code changed), then ``khuyencong run``.
+"""``data/processed/`` from ``data/raw/``: published figures, official statistics, then the cleaned datasets.
 
-Read top to bottom: under the report lock, published figures → cleaned datasets (both skipped
-when the raw files and the package are byte-identical to the last build, recorded in
-``data/processed/.raw_checksums.json``) → the report matrix of ``reports.yml`` (incremental).
+All are skipped when the raw files and the package are byte-identical to the last build,
+recorded in ``data/processed/.raw_checksums.json`` (file hashes cached in ``reports/.state/``).
 """
 from __future__ import annotations
 
 import json
+import logging
 
 from khuyencong import fingerprint as fp
 from khuyencong import paths
 from khuyencong.files import atomic_write_text
-from khuyencong.runner.run import Options, run_reports, state_dir
+
+log = logging.getLogger(__name__)
 
 CHECKSUMS = ".raw_checksums.json"
-PROCESSED_TABLES = ("published_figures", "register", "survey", "province_stats", "plans")
+PROCESSED_TABLES = ("published_figures", "official_stats", "register", "survey", "province_stats", "plans")
 _NOT_INPUTS = ("templates",)  # blank Excel forms in data/raw/templates/ are not read by the build
 
 
@@ -25,7 +26,7 @@ def raw_key(cache: fp.HashCache) -> dict:
 
 def refresh_processed(force: bool = False) -> bool:
     """Rebuild data/processed unless its raw inputs and the code are unchanged; True when rebuilt."""
-    cache = fp.HashCache(state_dir())
+    cache = fp.HashCache(paths.state_dir())
     key = raw_key(cache)
     record = paths.processed_dir() / CHECKSUMS
     try:
@@ -34,22 +35,18 @@ def refresh_processed(force: bool = False) -> bool:
         previous = None
     complete = all((paths.processed_dir() / f"{t}.parquet").exists() for t in PROCESSED_TABLES)
     if previous == key and complete and not force:
-        print("processed data: raw inputs and code unchanged — published + clean skipped", flush=True)
+        log.info("processed data: raw inputs and code unchanged — published + official + clean skipped")
         cache.save()
         return False
     from khuyencong.ingest.clean import clean_all
+    from khuyencong.ingest.official import build_official
     from khuyencong.ingest.published import build_published
 
     record.unlink(missing_ok=True)  # a build interrupted below must not look up to date
     published = build_published()
-    print(f"published figures: {len(published)} rows → {paths.relative_to_root(paths.processed_dir())}/")
-    print(clean_all().format(), flush=True)
+    log.info("published figures: %d rows → %s/", len(published), paths.relative_to_root(paths.processed_dir()))
+    build_official()  # logs its own line: values, files, output
+    log.info("%s", clean_all().format())
     atomic_write_text(record, json.dumps(key, indent=1, sort_keys=True) + "\n")
     cache.save()
     return True
-
-
-def build_reports(options: Options | None = None) -> int:
-    """Processed data (if needed), then every changed report, the index and the manifest."""
-    options = options or Options()
-    return run_reports(options, prepare=None if options.dry_run else lambda: refresh_processed(options.force))

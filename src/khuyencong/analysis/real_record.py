@@ -1,0 +1,152 @@
+"""The real record: published programme figures, ratios derived from them, and claims set
+against official statistics. Descriptive only; every row keeps the figure_ids and sources it
+came from, and is labelled REAL.
+
+Inputs are the processed tables ``published_figures`` (:mod:`khuyencong.ingest.published`)
+and ``official_stats`` (:mod:`khuyencong.ingest.official`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+IPI_SERIES = "Index of Industrial production by province"
+GROWTH_CLAIMS = ("industrial_grdp_growth", "ipi_growth", "industrial_output_growth")
+REAL_STATUS = "REAL (published)"
+DERIVED_STATUS = "DERIVED (from published figures)"
+# What each claim measures against the GSO production index: a caveat key (label caveat.<key>).
+CAVEATS = {
+    "industrial_grdp_growth": "grdp_vs_index",
+    "ipi_growth": "same_concept",
+    "industrial_output_growth": "gross_output_vs_index",
+}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio of two figures of the same area, period and kind; ``pairs`` are (numerator, denominator)
+    as (indicator, funding_source), tried in order, so both sides always describe the same tier."""
+
+    name: str
+    pairs: tuple[tuple[tuple[str, str], tuple[str, str]], ...]
+    formula: str
+    unit: str
+    scale: float = 1.0
+    add_numerator: bool = False  # True: denominator is numerator + denominator (a share)
+
+
+# total_funding is left out of the co-funding ratios: some pages include the beneficiaries' money in it.
+_BENEFICIARY = (("beneficiary_contribution", "beneficiary"), ("beneficiary_contribution", ""))
+_STATE = (("state_support", "total"), ("state_support", ""))
+_TIERS = (("total", "total"), ("", "total"), ("national", "national"), ("local", "local"))
+RATIOS = (
+    Ratio("cofunding_ratio", tuple((b, s) for b in _BENEFICIARY for s in _STATE),
+          "beneficiary_contribution / state_support", "ratio"),
+    Ratio("state_share", tuple((s, b) for s in _STATE for b in _BENEFICIARY),
+          "100 × state_support / (state_support + beneficiary_contribution)", "percent", 100.0, add_numerator=True),
+    Ratio("support_per_project",
+          tuple(((money, tier), ("projects", tier)) for money, tier in
+                (("state_support", "total"), ("state_support", ""), ("total_funding", "total"),
+                 ("national_funding", "national"), ("local_funding", "local"))),
+          "support / projects of the same tier (national, local or both)", "million VND per project"),
+    Ratio("support_per_trainee",
+          tuple((("training_funding", t), ("trainees_vocational", u)) for t, u in
+                (("national", "national"), ("local", "local"), ("total", "total"), ("national", ""), ("local", ""))),
+          "training_funding / trainees_vocational", "million VND per trainee"),
+    Ratio("support_per_establishment",
+          tuple((("equipment_support", t), ("establishments_equipment", u)) for t, u in
+                (("total", ""), ("local", "local"), ("national", "national"), ("local", ""), ("", ""))),
+          "equipment_support / establishments_equipment", "million VND per establishment"),
+)
+CLAIM_COLUMNS = ["area", "province_code", "figure_id", "period_start", "period_end", "claim_period", "claim",
+                 "claim_figure", "claim_value", "official_years", "official_value", "difference", "overlap",
+                 "caveat", "official_coverage", "source", "official_source"]
+RATIO_COLUMNS = ["area", "province_code", "period_start", "period_end", "kind", "ratio", "value", "unit",
+                 "formula", "inputs", "approx", "sources", "data_status"]
+
+
+def first_hand(figures: pd.DataFrame) -> pd.DataFrame:
+    """Province figures, one row per figure (rows that repeat another source's figure dropped)."""
+    keep = (figures["area_type"] == "province") & (figures["same_as"] == "")
+    return figures.loc[keep].sort_values(["area", "period_start", "period_end", "figure_id"]).reset_index(drop=True)
+
+
+def _one(group: pd.DataFrame, indicator: str, tier: str) -> pd.Series | None:
+    rows = group.loc[(group["indicator"] == indicator) & (group["funding_source"] == tier) & group["value"].notna()]
+    return rows.iloc[0] if len(rows) == 1 else None
+
+
+def _pick(group: pd.DataFrame, spec: Ratio) -> tuple[pd.Series, pd.Series] | None:
+    for num_key, den_key in spec.pairs:
+        num, den = _one(group, *num_key), _one(group, *den_key)
+        if num is not None and den is not None and den["value"] > 0:
+            return num, den
+    return None
+
+
+def _ratio_row(keys: tuple, spec: Ratio, num: pd.Series, den: pd.Series) -> dict:
+    denominator = den["value"] + (num["value"] if spec.add_numerator else 0.0)
+    area, code, start, end, kind = keys
+    return {
+        "area": area, "province_code": code, "period_start": start, "period_end": end, "kind": kind,
+        "ratio": spec.name, "value": spec.scale * num["value"] / denominator,
+        "unit": spec.unit, "formula": spec.formula,
+        "inputs": f"{num['figure_id']}; {den['figure_id']}",
+        "approx": bool(num["qualifier"] != "exact" or den["qualifier"] != "exact"),
+        "sources": " | ".join(dict.fromkeys([num["source"], den["source"]])), "data_status": DERIVED_STATUS,
+    }
+
+
+def derived_ratios(figures: pd.DataFrame) -> pd.DataFrame:
+    """Every ratio of :data:`RATIOS` that two figures of the same area, period and kind allow."""
+    rows = []
+    keys = ["area", "province_code", "period_start", "period_end", "kind"]
+    for key, group in first_hand(figures).groupby(keys, sort=True):
+        for spec in RATIOS:
+            found = _pick(group, spec)
+            if found:
+                rows.append(_ratio_row(key, spec, *found))
+    return pd.DataFrame(rows, columns=RATIO_COLUMNS)
+
+
+def across_provinces(ratios: pd.DataFrame, ratio: str) -> pd.DataFrame:
+    """One ratio across the provinces that report it, with the number of provinces (N)."""
+    rows = ratios.loc[ratios["ratio"] == ratio].sort_values("value", ascending=False)
+    return rows.assign(n_provinces=rows["province_code"].nunique()).reset_index(drop=True)
+
+
+def _official_growth(ipi: pd.DataFrame, code: str, start: int, end: int) -> tuple[float, list[int]]:
+    """Average yearly growth (%) of the production index over the years both cover, and those years."""
+    rows = ipi.loc[(ipi["province_code"] == code) & ipi["year"].between(start, end)].sort_values("year")
+    years = [int(y) for y in rows["year"]]
+    if not years:
+        return math.nan, []
+    factor = float(np.prod(rows["value"].to_numpy() / 100.0))
+    return 100.0 * (factor ** (1 / len(years)) - 1), years
+
+
+def claims_vs_official(figures: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Published growth claims beside GSO's industrial production index over the overlapping years."""
+    ipi = official.loc[official["series"] == IPI_SERIES]
+    claims = first_hand(figures).loc[lambda d: d["indicator"].isin(GROWTH_CLAIMS) & d["value"].notna()]
+    rows = []
+    for c in claims.itertuples():
+        growth, years = _official_growth(ipi, c.province_code, c.period_start, c.period_end)
+        span = c.period_end - c.period_start + 1
+        own = ipi.loc[ipi["province_code"] == c.province_code, "year"]  # this province's rows only
+        covered = (int(own.min()), int(own.max())) if len(own) else None
+        rows.append({
+            "area": c.area, "province_code": c.province_code, "figure_id": c.figure_id,
+            "period_start": c.period_start, "period_end": c.period_end,
+            "claim_period": f"{c.period_start}–{c.period_end}", "claim": c.indicator, "claim_figure": c.figure,
+            "claim_value": c.value,
+            "official_years": f"{years[0]}–{years[-1]}" if years else "",
+            "official_value": growth, "difference": c.value - growth if years else math.nan,
+            "overlap": f"{len(years)}/{span}", "caveat": CAVEATS[c.indicator],
+            "official_coverage": f"{covered[0]}–{covered[1]}" if covered else "", "source": c.source,
+            "official_source": ipi["source"].iat[0] if len(ipi) else "",
+        })
+    return pd.DataFrame(rows, columns=CLAIM_COLUMNS)

@@ -1,0 +1,340 @@
+"""Read an annex file with its mapping into register rows, structure rows and problems.
+
+:func:`read_annex` is what ``validate`` and ``clean`` call for a file that has a
+``FILE.mapping.yml`` (or for which ``map`` has just proposed one). Every data row becomes a record
+in register terms (money in million VND); every row that is not data is a structure row; every
+check that fails is a :class:`Issue`. A data row with an error is *rejected*; the accounting is
+``read = kept + rejected + structure`` for every file.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from khuyencong.core import provinces
+from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
+from khuyencong.core.vnnumber import format_vn, parse_number
+from khuyencong.ingest import annex
+from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
+from khuyencong.ingest.mapping import Mapping, propose_mapping
+from khuyencong.ingest.headers import fold
+
+PLAUSIBLE_MAX = 100_000.0  # million VND (100 tỷ đồng): more for one project means a wrong unit
+TOLERANCE = 0.01  # million VND
+_PARTS = ("state_national", "state_local", "state_total", "beneficiary_contribution")
+
+
+@dataclass
+class Issue:
+    row: int | None
+    kind: str
+    say: str
+    column: str = ""
+    severity: str = "error"
+    table: int | None = None
+
+
+@dataclass
+class AnnexResult:
+    """One file read through its mapping."""
+
+    source: str
+    mapping: Mapping | None
+    records: list[dict] = field(default_factory=list)
+    structure: list[dict] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def rejected_rows(self) -> set[tuple[int | None, int]]:
+        return {(i.table, i.row) for i in self.issues if i.severity == "error" and i.row is not None
+                and any(r["row"] == i.row and r.get("table") == i.table for r in self.records)}
+
+    @property
+    def accounting(self) -> dict[str, int]:
+        rejected = len(self.rejected_rows)
+        return {"rows_read": self.rows_read, "rows_kept": len(self.records) - rejected,
+                "rows_rejected": rejected, "rows_structure": len(self.structure)}
+
+
+def layouts_of(path: Path | str) -> tuple[list[annex.Layout], AnnexResult]:
+    """The tables of ``path`` and a result holding what was read/skipped (and why)."""
+    path = Path(path)
+    result = AnnexResult(path.name, None)
+    try:
+        doc = read_document(path)
+    except NeedsOcrError as exc:
+        result.issues.append(Issue(None, "no_text_layer", str(exc)))
+        return [], result
+    except UnreadableFileError as exc:
+        result.issues.append(Issue(None, "unreadable_file", str(exc)))
+        return [], result
+    result.sheets_skipped, result.notices = list(doc.skipped), list(doc.notices)
+    layouts = []
+    for grid in doc.grids:
+        lay = annex.layout(grid, path.name)
+        if lay is None:
+            result.sheets_skipped.append((grid.name, "no table header found (cover text)"))
+            continue
+        layouts.append(lay)
+        result.sheets_read.append(grid.name)
+    if not layouts and not result.issues:
+        result.issues.append(Issue(None, "no_table", f"{path.name}: no table with a known header was found"))
+    return layouts, result
+
+
+def read_annex(path: Path | str, mapping: Mapping | None = None, province: str | None = None,
+               year: int | None = None) -> AnnexResult:
+    """Read ``path``; without ``mapping`` only confident (exact) proposals are applied."""
+    layouts, result = layouts_of(path)
+    if not layouts:
+        return result
+    mapping = mapping or _confident(propose_mapping(path, layouts))
+    if province:
+        mapping.province = provinces.normalize_province(province).name
+    mapping.year = year or mapping.year
+    result.mapping = mapping
+    for lay in layouts:
+        _read_layout(lay, mapping, result)
+    if mapping.province is None and layouts[0].facts.province_unknown is not None:
+        fact = layouts[0].facts.province_unknown
+        result.issues.append(Issue(fact.row, "unknown_province", f"{fact.source}: {fact.value!r} is not one of "
+                                   "our provinces; set the province in the mapping or with --province", "(title)"))
+    return result
+
+
+def _confident(m: Mapping) -> Mapping:
+    for entry in m.columns.values():
+        if entry.get("how") != "exact":
+            entry["role"] = None
+    for table in m.values.values():
+        for entry in table.values():
+            if entry.get("how") not in ("exact", "alias"):
+                entry["code"] = None
+    return m
+
+
+# ---------------------------------------------------------------- one table
+
+@dataclass
+class _Table:
+    lay: annex.Layout
+    mapping: Mapping
+    roles: dict[str, annex.Column]
+    factor: dict[int, float]
+    issues: list[Issue]
+
+    def issue(self, row: int | None, kind: str, say: str, column: str = "", severity: str = "error") -> None:
+        self.issues.append(Issue(row, kind, say, column, severity, self.lay.grid.table))
+
+
+def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> None:
+    roles: dict[str, annex.Column] = {}
+    for col in lay.columns:
+        role = mapping.role(col.header) if col.header in mapping.columns else col.role
+        if role and role != "ignore":
+            roles.setdefault(role, col)
+    unit = mapping.unit or (lay.facts.unit.value if lay.facts.unit else "triệu đồng")
+    factor = {c.index: annex.UNITS[c.unit or unit] for c in lay.columns}
+    t = _Table(lay, mapping, roles, factor, result.issues)
+    result.rows_read += len(lay.rows)
+    records: list[dict] = []
+    for row in lay.rows:
+        if row.kind == "data":
+            records.append(_record(t, row, records))
+        else:
+            result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
+                                     "level": row.level, "sets": row.sets, "covers_rows": row.covers})
+    _reconcile(t, records, result.structure)
+    result.records.extend(records)
+
+
+def _money(t: _Table, row: annex.Row, role: str) -> tuple[float | None, bool]:
+    """(value in million VND, parsed); empty and "-" are 0 (total: None); unparseable is None."""
+    col = t.roles.get(role)
+    if col is None:
+        return None, True
+    raw = row.cells[col.index]
+    text = cell_text(raw)
+    if text in ("", "-", "–"):
+        return (None if role == "total" else 0.0), True
+    value = _number(raw)
+    if value is None:
+        t.issue(row.row, "unparseable_amount", f"{text!r} is not a number; enter the amount in triệu đồng "
+                "(e.g. 2000)", col.header)
+        return None, False
+    return value * t.factor[col.index], True
+
+
+def _number(raw: object) -> float | None:
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    for decimal in (",", "."):
+        try:
+            return parse_number(str(raw), decimal)
+        except ValueError:
+            continue
+    return None
+
+
+def _text(row: annex.Row, t: _Table, role: str) -> str | None:
+    col = t.roles.get(role)
+    return (cell_text(row.cells[col.index]) or None) if col else None
+
+
+def _record(t: _Table, row: annex.Row, earlier: list[dict]) -> dict:
+    m, facts = t.mapping, t.lay.facts
+    rec: dict = {"row": row.row, "table": t.lay.grid.table, "stt": _text(row, t, "stt")}
+    rec["year"] = _year(t, row)
+    rec["province"] = _province(t, row)
+    for role in ("title", "beneficiary", "district", "implementer", "time", "note"):
+        rec[role] = _text(row, t, role)
+    rec["category_label"] = _text(row, t, "category") or row.context.get("category")
+    rec["category_code"] = m.code("category", rec["category_label"]) if rec["category_label"] else None
+    money = {role: _money(t, row, role) for role in (*_PARTS, "total")}
+    rec.update({role: v for role, (v, _) in money.items()})
+    _state(t, row, rec)
+    title_source = (facts.funding_source.value if facts.funding_source else None) or m.funding_source
+    rec["funding_source"] = row.context.get("funding_source") or title_source or rec.pop("_column_source", None)
+    rec.pop("_column_source", None)
+    rec["status_label"] = _text(row, t, "status")
+    rec["status_code"] = m.code("status", rec["status_label"]) if rec["status_label"] else (
+        None if "status" in t.roles else m.status_when_absent)
+    rec["establishment_id"], rec["establishment_id_derived"] = _establishment_id(rec), True
+    _check(t, row, rec, all(ok for _, ok in money.values()), earlier)
+    return rec
+
+
+def _year(t: _Table, row: annex.Row) -> int | None:
+    col = t.roles.get("year")
+    if col is not None and (value := _number(row.cells[col.index])) is not None:
+        return int(value)
+    facts = t.lay.facts
+    return t.mapping.year or (facts.year.value if facts.year else None)
+
+
+def _province(t: _Table, row: annex.Row) -> str | None:
+    label = _text(row, t, "province")
+    if label:
+        return t.mapping.code("province", label) or label
+    return row.context.get("province") or t.mapping.province or (
+        t.lay.facts.province.value if t.lay.facts.province else None)
+
+
+def _state(t: _Table, row: annex.Row, rec: dict) -> None:
+    """state_total = national + local when split; the funding source from which is non-zero."""
+    national, local = rec["state_national"], rec["state_local"]
+    split = [role for role in ("state_national", "state_local") if role in t.roles]
+    if "state_total" not in t.roles and split:
+        values = [rec[role] for role in split]
+        rec["state_total"] = None if None in values else sum(values)
+    has_national, has_local = (national or 0) > 0, (local or 0) > 0
+    if has_national and has_local:
+        cols = f"{t.roles['state_national'].header} / {t.roles['state_local'].header}"
+        t.issue(row.row, "both_funding_sources", f"both national ({format_vn(national)}) and local "
+                f"({format_vn(local)}) money on one project: funding_source cannot be derived from the columns; "
+                f"state_support = {format_vn(national + local)}; confirm the source in the mapping", cols, "warning")
+    elif has_national or ("state_national" in t.roles and "state_local" not in t.roles):
+        rec["_column_source"] = "KCQG"
+    elif has_local or ("state_local" in t.roles and "state_national" not in t.roles):
+        rec["_column_source"] = "KCDP"
+
+
+def _establishment_id(rec: dict) -> str | None:
+    """A stable ID from the normalised beneficiary name + province (+ district); None without a name."""
+    if not rec.get("beneficiary"):
+        return None
+    key = "|".join(fold(rec.get(k) or "") for k in ("beneficiary", "province", "district"))
+    return "D-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- checks
+
+def _check(t: _Table, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict]) -> None:
+    header = {role: col.header for role, col in t.roles.items()}
+    suspect = False
+    for role in (*_PARTS, "total"):
+        value = rec[role]
+        if value is None or role not in t.roles:
+            continue
+        if value < 0:
+            t.issue(row.row, "negative_amount", f"negative amount {format_vn(value)} in a money column", header[role])
+        elif value > PLAUSIBLE_MAX:
+            suspect = True
+            t.issue(row.row, "amount_unit_suspect", _unit_say(value, t), header[role])
+    if parsed and not suspect:
+        _row_total(t, row, rec, header)
+    if "beneficiary" in t.roles and not rec["beneficiary"]:
+        t.issue(row.row, "missing_beneficiary", "beneficiary name is empty: no establishment ID can be derived "
+                "for this row", header["beneficiary"])
+    if "year" in t.roles and rec["year"] is not None and not YEAR_MIN <= rec["year"] <= YEAR_MAX:
+        t.issue(row.row, "year_out_of_range", f"year {rec['year']} is outside {YEAR_MIN}–{YEAR_MAX}", header["year"])
+    if "province" in t.roles and rec["province"] and t.mapping.code("province", rec["province"]) is None \
+            and rec["province"] not in _names():
+        t.issue(row.row, "unknown_province", f"{rec['province']!r} is not one of the 63 provinces",
+                header["province"])
+    _duplicate(t, row, rec, earlier)
+
+
+def _names() -> frozenset[str]:
+    return frozenset(p.name for p in provinces.records(provinces.LEGACY, include_ha_tay=True))
+
+
+def _unit_say(value: float, t: _Table) -> str:
+    for unit, factor in (("nghìn đồng", 1e-3), ("đồng", 1e-6)):
+        if value * factor <= PLAUSIBLE_MAX:
+            return (f"{format_vn(value)} triệu đồng for one project is implausible: the amount looks typed in "
+                    f"{unit} (= {format_vn(value * factor)} triệu đồng)")
+    return f"{format_vn(value)} triệu đồng for one project is implausible: check the unit"
+
+
+def _row_total(t: _Table, row: annex.Row, rec: dict, header: dict[str, str]) -> None:
+    if rec["total"] is None or "total" not in t.roles or "beneficiary_contribution" not in t.roles:
+        return
+    parts = [r for r in ("state_total",) if r in t.roles] or [r for r in ("state_national", "state_local")
+                                                              if r in t.roles]
+    if not parts:
+        return
+    parts.append("beneficiary_contribution")
+    total = sum(rec[p] or 0.0 for p in parts)
+    if abs(rec["total"] - total) > TOLERANCE:
+        shown = " + ".join(f"{header[p]} {format_vn(rec[p] or 0)}" for p in parts)
+        t.issue(row.row, "row_total_mismatch", f"{header['total']} {format_vn(rec['total'])} ≠ {shown} = "
+                f"{format_vn(total)}", header["total"])
+
+
+def _duplicate(t: _Table, row: annex.Row, rec: dict, earlier: list[dict]) -> None:
+    keys = ("title", "beneficiary", "district", *_PARTS, "total")
+    for other in earlier:
+        if rec["title"] and all(other[k] == rec[k] for k in keys):
+            t.issue(row.row, "duplicate_row", f"same title, beneficiary, district and amounts as row {other['row']} "
+                    f"(STT {other['stt']}): probably typed twice", "(whole row)")
+            return
+
+
+def _reconcile(t: _Table, records: list[dict], structure: list[dict]) -> None:
+    """Check each section/subtotal/total row's figures against the data rows it closes."""
+    by_row = {r["row"]: r for r in records}
+    for row in t.lay.rows:
+        if row.kind not in ("section", "subtotal", "total"):
+            continue
+        entry = next(s for s in structure if s["row"] == row.row and s["table"] == t.lay.grid.table)
+        entry["figures"], entry["reconciles"] = {}, True
+        for role in (*_PARTS, "total"):
+            col = t.roles.get(role)
+            raw = cell_text(row.cells[col.index]) if col else ""
+            stated = _number(row.cells[col.index]) if raw not in ("", "-") else None
+            if stated is None:
+                continue
+            stated *= t.factor[col.index]
+            entry["figures"][role] = stated
+            summed = sum(by_row[r][role] or 0.0 for r in row.covers if r in by_row)
+            if abs(stated - summed) > TOLERANCE:
+                entry["reconciles"] = False
+                t.issue(row.row, "total_mismatch", f"{row.text or row.kind!r} states {format_vn(stated)} but the "
+                        f"{len(row.covers)} rows it closes ({', '.join(map(str, row.covers))}) sum to "
+                        f"{format_vn(summed)} (difference {format_vn(stated - summed)})", col.header)

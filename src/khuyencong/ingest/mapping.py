@@ -1,0 +1,269 @@
+"""The mapping a user reviews once: a file's headers → our columns, its values → our codes.
+
+``khuyencong map FILE`` calls :func:`propose_mapping` and :func:`write_mapping`, which writes
+``FILE.mapping.yml`` next to the file. Every proposal carries its evidence (how it matched, the
+vocabulary label, the similarity score, the rows where the value occurs). Exact matches are
+confident; fuzzy ones are written as proposals the header comment asks the user to check; labels
+the vocabulary marks REVIEW, or that nothing matches, are written with ``code: null`` (or
+``role: null``) and stay unapplied until the user fills them in. :func:`load_mapping` reads a
+reviewed file back and refuses a wrong one with a :class:`~khuyencong.errors.ConfigurationError`
+naming the key.
+
+Roles and the register columns they feed: ``title`` → title, ``category`` → category,
+``beneficiary`` → establishment_name, ``district`` → district, ``province`` → province, ``year`` →
+year, ``state_national`` + ``state_local`` → state_support (and funding_source from which is
+non-zero), ``state_total`` → state_support, ``beneficiary_contribution`` → beneficiary_contribution,
+``total`` → total_cost, ``status`` → status; ``stt``, ``implementer``, ``time``, ``note`` are kept as
+text; ``ignore`` drops the column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from khuyencong.core import provinces
+from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN, categories
+from khuyencong.errors import ConfigurationError
+from khuyencong.files import atomic_write_text, load_yaml
+from khuyencong.ingest import annex, vocab
+from khuyencong.ingest.formats import cell_text
+
+SUFFIX = ".mapping.yml"
+VERSION = 1
+FUNDING_CODES = ("KCQG", "KCDP")
+VALUE_KINDS = {"category": "category", "status": "status", "province": "province"}
+_FILE_KEYS = ("province", "year", "unit", "funding_source", "status_when_absent")
+
+
+@dataclass
+class Mapping:
+    """A (proposed or reviewed) mapping; ``None`` codes/roles are left for the user."""
+
+    file: str
+    dataset: str = "register"
+    province: str | None = None
+    year: int | None = None
+    unit: str | None = None
+    funding_source: str | None = None
+    status_when_absent: str = "planned"
+    columns: dict[str, dict] = field(default_factory=dict)  # header → {role, how, alias, score}
+    values: dict[str, dict[str, dict]] = field(default_factory=dict)  # kind → label → {code, ...}
+    evidence: dict[str, str] = field(default_factory=dict)  # file-level key → where it was read
+
+    def role(self, header: str) -> str | None:
+        return (self.columns.get(header) or {}).get("role")
+
+    def code(self, kind: str, label: str) -> str | None:
+        return (self.values.get(kind, {}).get(label) or {}).get("code")
+
+    def to_review(self) -> list[str]:
+        """What the user must decide or check, one line each."""
+        out = [f"columns: {h!r} has no role" for h, e in self.columns.items() if not e.get("role")]
+        out += [f"columns: {h!r} → {e['role']} is a fuzzy proposal (score {e.get('score')})"
+                for h, e in self.columns.items() if e.get("how") == "proposed"]
+        for kind, table in self.values.items():
+            for label, e in table.items():
+                if e.get("code") is None:
+                    out.append(f"values.{kind}: {label!r} needs a code ({e.get('how')}"
+                               + (f"; candidates {'|'.join(e['candidates'])}" if e.get("candidates") else "") + ")")
+                elif e.get("how") == "proposed":
+                    out.append(f"values.{kind}: {label!r} → {e['code']} is a fuzzy proposal (score {e.get('score')})")
+        out += [f"file_values.{k}: not found in the file; set it here or on the command line"
+                for k in ("province", "year") if getattr(self, k) is None]
+        return out
+
+
+def mapping_path(path: Path | str) -> Path:
+    """Where the mapping of ``path`` lives: ``FILE.mapping.yml`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + SUFFIX)
+
+
+# ---------------------------------------------------------------- proposing
+
+def _evidence(m: vocab.Match, rows: list[int] | None = None) -> dict:
+    out: dict = {"how": m.how}
+    if m.alias and m.how != "unknown":
+        out["alias"] = m.alias
+    if m.score is not None:
+        out["score"] = float(m.score)
+    if m.candidates:
+        out["candidates"] = list(m.candidates)
+    if rows:
+        out["rows"] = rows[:5]
+    return out
+
+
+def _value_labels(layouts: list[annex.Layout]) -> dict[str, dict[str, list[int]]]:
+    """kind → printed label → rows where it occurs (columns and section headings)."""
+    found: dict[str, dict[str, list[int]]] = {k: {} for k in VALUE_KINDS}
+    for lay in layouts:
+        cols = {c.role: c.index for c in lay.columns if c.role in VALUE_KINDS}
+        for row in lay.rows:
+            if row.kind == "data":
+                for kind, idx in cols.items():
+                    if text := cell_text(row.cells[idx]):
+                        found[kind].setdefault(text, []).append(row.row)
+                if "category" not in cols and (label := row.context.get("category")):
+                    found["category"].setdefault(label, []).append(row.row)
+    return found
+
+
+def _province_match(label: str) -> dict:
+    try:
+        record = provinces.normalize_province(label)
+    except provinces.ProvinceError as exc:
+        return {"code": None, "how": "unknown", "why": str(exc).split(". Nothing")[0]}
+    return {"code": record.name, "how": "exact" if record.name == label else "alias"}
+
+
+def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str = "register") -> Mapping:
+    """The proposal for the file at ``path`` whose tables are ``layouts``."""
+    m = Mapping(Path(path).name, dataset)
+    for lay in layouts:
+        for col in lay.columns:
+            if col.header and col.header not in m.columns:
+                m.columns[col.header] = {"role": col.role, **_evidence(col.match)}
+    for kind, labels in _value_labels(layouts).items():
+        table = m.values.setdefault(kind, {})
+        for label, rows in labels.items():
+            if kind == "province":
+                table[label] = {**_province_match(label), "rows": rows[:5]}
+            else:
+                match = vocab.match(label, kind)
+                table[label] = {"code": match.code, **_evidence(match, rows)}
+    if layouts:
+        _file_values(m, layouts[0].facts)
+        if len({str(lay.facts.funding_source and lay.facts.funding_source.value) for lay in layouts}) > 1:
+            m.funding_source = None  # tables of different programmes: each table's own title decides
+            m.evidence.pop("funding_source", None)
+    if not any(lay.role_column("status") for lay in layouts):
+        m.evidence["status_when_absent"] = "no status column: every row is a planned project (plan annex)"
+    return m
+
+
+def _file_values(m: Mapping, facts: annex.Facts) -> None:
+    for key in ("province", "year", "unit", "funding_source"):
+        fact = getattr(facts, key)
+        if fact is not None:
+            setattr(m, key, fact.value)
+            m.evidence[key] = fact.source
+    if facts.province_unknown is not None:
+        m.evidence["province"] = (f"{facts.province_unknown.source}: {facts.province_unknown.value!r} is not one "
+                                  "of our provinces; set it here or with --province")
+
+
+# ---------------------------------------------------------------- writing and reading
+
+def as_dict(m: Mapping) -> dict:
+    """The mapping as the plain data written to YAML (stable key order)."""
+    return {
+        "version": VERSION,
+        "file": m.file,
+        "dataset": m.dataset,
+        "file_values": {k: getattr(m, k) for k in _FILE_KEYS},
+        "evidence": dict(m.evidence),
+        "columns": m.columns,
+        "values": {k: m.values.get(k, {}) for k in VALUE_KINDS if m.values.get(k)},
+    }
+
+
+def dumps(m: Mapping) -> str:
+    """YAML text with a header comment saying what to review."""
+    review = m.to_review()
+    lines = [f"# khuyencong mapping for {m.file}: review it, then run `khuyencong validate` / `clean`.",
+             "# Roles: " + ", ".join(annex.ROLES) + ".",
+             "# A null code or role is left for you: nothing is applied until you fill it in."]
+    lines += ["# To review:"] + [f"#   - {line}" for line in review] if review else ["# Nothing to review."]
+    body = yaml.safe_dump(as_dict(m), allow_unicode=True, sort_keys=False, width=110)
+    return "\n".join(lines) + "\n" + body
+
+
+def write_mapping(m: Mapping, target: Path | str) -> Path:
+    """Write ``m`` atomically to ``target`` and return it."""
+    target = Path(target)
+    atomic_write_text(target, dumps(m))
+    return target
+
+
+def _bad(where: Path, key: str, why: str) -> ConfigurationError:
+    return ConfigurationError(f"{where.name}: {key}: {why}")
+
+
+def load_mapping(path: Path | str) -> Mapping:
+    """Read and check a mapping file (see the module docstring)."""
+    path = Path(path)
+    data = load_yaml(path, error=ConfigurationError)
+    if not isinstance(data, dict):
+        raise _bad(path, "(top level)", "expected a mapping of keys")
+    if data.get("version") != VERSION:
+        raise _bad(path, "version", f"expected {VERSION}, found {data.get('version')!r}")
+    unknown = set(data) - {"version", "file", "dataset", "file_values", "evidence", "columns", "values"}
+    if unknown:
+        raise _bad(path, sorted(unknown)[0], "unknown key")
+    m = Mapping(str(data.get("file", "")), str(data.get("dataset", "register")))
+    _load_file_values(m, data.get("file_values") or {}, path)
+    m.evidence = dict(data.get("evidence") or {})
+    m.columns = _load_columns(data.get("columns") or {}, path)
+    m.values = _load_values(data.get("values") or {}, path)
+    return m
+
+
+def _load_file_values(m: Mapping, values: dict, path: Path) -> None:
+    if not isinstance(values, dict) or set(values) - set(_FILE_KEYS):
+        raise _bad(path, "file_values", f"keys must be among {', '.join(_FILE_KEYS)}")
+    if (prov := values.get("province")) is not None:
+        try:
+            m.province = provinces.normalize_province(str(prov)).name
+        except provinces.ProvinceError as exc:
+            raise _bad(path, "file_values.province", str(exc)) from exc
+    year = values.get("year")
+    if year is not None and (not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX):
+        raise _bad(path, "file_values.year", f"{year!r} is not a year in {YEAR_MIN}–{YEAR_MAX}")
+    m.year = year
+    unit = values.get("unit")
+    if unit is not None and unit not in annex.UNITS:
+        raise _bad(path, "file_values.unit", f"{unit!r} is not one of {', '.join(annex.UNITS)}")
+    m.unit = unit
+    funding = values.get("funding_source")
+    if funding is not None and funding not in FUNDING_CODES:
+        raise _bad(path, "file_values.funding_source", f"{funding!r} is not KCQG or KCDP")
+    m.funding_source = funding
+    status = values.get("status_when_absent", "planned")
+    if status not in vocab.codes("status"):
+        raise _bad(path, "file_values.status_when_absent", f"{status!r} is not a status code")
+    m.status_when_absent = status
+
+
+def _load_columns(columns: dict, path: Path) -> dict[str, dict]:
+    if not isinstance(columns, dict):
+        raise _bad(path, "columns", "expected header: {role: ...} entries")
+    for header, entry in columns.items():
+        role = entry.get("role") if isinstance(entry, dict) else None
+        if role is not None and role not in annex.ROLES:
+            raise _bad(path, f"columns.{header}.role", f"{role!r} is not one of {', '.join(annex.ROLES)}")
+    return {str(h): dict(e) if isinstance(e, dict) else {"role": None} for h, e in columns.items()}
+
+
+def _allowed(kind: str) -> frozenset[str]:
+    if kind == "category":
+        return frozenset(c.code for c in categories())
+    if kind == "status":
+        return vocab.codes("status")
+    return frozenset(p.name for p in provinces.records(provinces.LEGACY, include_ha_tay=True))
+
+
+def _load_values(values: dict, path: Path) -> dict[str, dict[str, dict]]:
+    if not isinstance(values, dict) or set(values) - set(VALUE_KINDS):
+        raise _bad(path, "values", f"keys must be among {', '.join(VALUE_KINDS)}")
+    out: dict[str, dict[str, dict]] = {}
+    for kind, table in values.items():
+        allowed = _allowed(kind)
+        for label, entry in (table or {}).items():
+            code = entry.get("code") if isinstance(entry, dict) else None
+            if code is not None and code not in allowed:
+                raise _bad(path, f"values.{kind}.{label}.code", f"{code!r} is not a {kind} code")
+        out[kind] = {str(k): dict(v) if isinstance(v, dict) else {"code": None} for k, v in (table or {}).items()}
+    return out

@@ -1,0 +1,106 @@
+"""What a run publishes besides its notebook: tidy outputs, then the PDF and Word formats.
+
+:func:`tidy` cleans the stored notebook before its HTML is made: Python warnings and other
+stderr output go to the run log instead of the report, and pandas' 0, 1, 2 … row numbers are
+dropped from tables. :func:`export` then prints the HTML to PDF (:mod:`khuyencong.runner.pdf`)
+and builds the Word brief (:mod:`khuyencong.views.docx_brief`) when those formats are asked for.
+:func:`leaks` finds what must never reach a published report (absolute paths, warnings).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+FORMATS = ("html", "pdf", "docx")
+DEFAULT_FORMATS = ("html",)
+DOCX_NOTEBOOKS = ("90_province_report",)   # the notebooks that have a Word version
+_STDERR = "stderr"
+_EMPTY_INDEX_HEAD = re.compile(r"(<thead>\s*<tr[^>]*>)\s*<th></th>")
+_ROW_NUMBER = re.compile(r"(<tr>)\s*<th>(\d+)</th>")
+_LEAKS = (re.compile(r"(?<![\w.:/])/(?:home|root|tmp|work|Users|usr|var|opt|mnt|srv)/[^\s\"'<>]*"),
+          re.compile(r"[A-Za-z]:\\\\?(?:Users|Windows)\\[^\s\"'<>]*"),
+          re.compile(r"\b\w*Warning: "))
+
+
+def check_formats(formats: Iterable[str], error=ValueError) -> tuple[str, ...]:
+    """``formats`` in :data:`FORMATS` order, HTML always included (PDF is printed from it)."""
+    chosen = {str(f).strip().lower() for f in formats if str(f).strip()}
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown:
+        raise error(f"unknown format(s) {unknown}: choose among {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in chosen | {"html"})
+
+
+def _drop_row_numbers(html: str) -> str:
+    """A pandas table's HTML without its default 0, 1, 2 … row labels (other indexes are kept)."""
+    if html.count('class="dataframe"') != 1 or not _EMPTY_INDEX_HEAD.search(html):
+        return html
+    numbers = [int(n) for _, n in _ROW_NUMBER.findall(html)]
+    if numbers != list(range(len(numbers))) or "<th" in _ROW_NUMBER.sub("", html).split("<tbody>")[-1]:
+        return html
+    return _ROW_NUMBER.sub(r"\1", _EMPTY_INDEX_HEAD.sub(r"\1", html))
+
+
+def tidy(nb_path: Path, log_path: str | None = None) -> None:
+    """Move stderr outputs of the stored notebook to ``log_path`` and drop pandas row numbers."""
+    import nbformat
+
+    from khuyencong.files import atomic_write_text
+
+    nb = nbformat.read(nb_path, as_version=4)
+    moved = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == _STDERR:
+                moved.append(out.get("text", ""))
+                continue
+            html = out.get("data", {}).get("text/html") if out.get("output_type") in ("display_data",
+                                                                                        "execute_result") else None
+            if isinstance(html, str):
+                out["data"]["text/html"] = _drop_row_numbers(html)
+            kept.append(out)
+        cell["outputs"] = kept
+    if moved and log_path:
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write("".join(moved))
+    atomic_write_text(nb_path, nbformat.writes(nb) + "\n")
+
+
+def leaks(text: str) -> list[str]:
+    """Absolute machine paths and Python warnings in a published report's text."""
+    return [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
+
+
+def _synthetic(html: str, lang: str) -> bool:
+    from khuyencong.core import i18n
+
+    return i18n.t("synthetic_note", lang) in html
+
+
+def export(nb_path: Path, spec: dict) -> list[Path]:
+    """Write the formats beyond HTML (``spec["formats"]``) of the run stored at ``nb_path``, its
+    HTML beside it; ``spec`` is the run's worker spec (:func:`khuyencong.runner.execute.execute_run`)."""
+    from khuyencong.core import i18n
+
+    formats, parameters, title = spec.get("formats", ()), spec["parameters"], spec.get("title", "")
+    if not set(formats) - {"html"}:
+        return []
+    html_path = nb_path.with_suffix(".html")
+    lang = parameters["lang"]
+    synthetic = _synthetic(html_path.read_text(encoding="utf-8"), lang)
+    written = []
+    if "pdf" in formats:
+        from khuyencong.runner import pdf
+
+        banner = i18n.t("synthetic_note" if synthetic else "pdf_real_note", lang)
+        written.append(pdf.html_to_pdf(html_path, nb_path.with_suffix(".pdf"), banner, title, synthetic))
+    if "docx" in formats and spec["name"] in DOCX_NOTEBOOKS:
+        from khuyencong.views import docx_brief
+
+        doc = docx_brief.from_run(nb_path.parent, parameters, "SYNTHETIC" if synthetic else "REAL")
+        written.append(docx_brief.save(doc, nb_path.with_suffix(".docx")))
+    return written

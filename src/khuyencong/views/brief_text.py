@@ -1,0 +1,364 @@
+"""The words of the province brief (notebook 90): the headline table as text, the title and data
+status box, a plain-language reading generated from :func:`khuyencong.views.brief.headlines`
+output, the data caveats and the published reference figures.
+
+Sentence templates live in ``data/labels.csv`` (keys ``br_*``). Comparative words follow
+:func:`compare`: "higher" or "lower" only when the 95% intervals do not overlap, otherwise "not
+clearly different".
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from khuyencong.analysis import ceilings
+from khuyencong.analysis import fixed_effects
+from khuyencong.analysis import models
+from khuyencong.core import i18n
+from khuyencong.core import provinces
+from khuyencong.ingest import published
+from khuyencong.views import results
+from khuyencong.views.brief import DESCRIPTIVE, LEVELS, LINK_STEP, MEASURES
+
+LABEL_KEYS = {"cofunding_ratio": "cofunding_ratio", "productivity_effect": "br_m_productivity_effect",
+              "cost_per_trainee": "cost_per_trainee", "cost_per_establishment": "cost_per_establishment",
+              "plan_attainment": "br_m_plan_attainment", "spending_intensity": "gl_axis_intensity",
+              "industrial_growth": "br_m_industrial_growth", "grdp_link": "br_m_link"}
+SIMILAR_WITHOUT_INTERVALS = 0.05     # descriptive numbers within 5% of each other read as similar
+REFERENCE_INDICATORS = ("state_support", "projects", "total_funding", "national_funding", "local_funding",
+                        "beneficiary_contribution",
+                        "trainees_vocational", "trainees_management", "establishments_equipment",
+                        "equipment_support", "industrial_grdp_growth", "productivity_gain")
+REFERENCE_NATIONAL = ("state_support", "projects", "productivity_gain", "trainee_plan_attainment")
+REFERENCE_DERIVED = ("cofunding_ratio", "state_support_per_project", "equipment_support_per_establishment")
+
+
+# ---------------------------------------------------------------- comparison rule
+
+def compare(value, low, high, ref, ref_low=np.nan, ref_high=np.nan,
+            tolerance: float = SIMILAR_WITHOUT_INTERVALS) -> str:
+    """``"higher"``, ``"lower"``, ``"similar"`` or ``"unknown"`` (a value missing).
+
+    With intervals the verdict needs separation: higher only when this interval lies wholly above
+    the reference's (or above the reference value when it has no interval), and vice versa; any
+    overlap reads "similar". Two descriptive numbers without intervals differ when they are more
+    than ``tolerance`` (relative) apart.
+    """
+    value, low, high, ref, ref_low, ref_high = (float(v) for v in (value, low, high, ref, ref_low, ref_high))
+    if not (np.isfinite(value) and np.isfinite(ref)):
+        return "unknown"
+    own = np.isfinite(low) and np.isfinite(high)
+    other = np.isfinite(ref_low) and np.isfinite(ref_high)
+    if not own and not other:
+        if abs(value - ref) <= tolerance * max(abs(value), abs(ref)):
+            return "similar"
+        return "higher" if value > ref else "lower"
+    lo, hi = (low, high) if own else (value, value)
+    rlo, rhi = (ref_low, ref_high) if other else (ref, ref)
+    if lo > rhi:
+        return "higher"
+    if hi < rlo:
+        return "lower"
+    return "similar"
+
+
+# ---------------------------------------------------------------- formatting
+
+def measure_label(measure: str, lang: str) -> str:
+    """The indicator name of ``measure`` in ``lang``."""
+    if measure == "grdp_link":
+        return i18n.t(LABEL_KEYS[measure], lang, step=i18n.fmt_number(LINK_STEP, lang))
+    return i18n.t(LABEL_KEYS[measure], lang)
+
+
+def _significant(value: float, digits: int = 3) -> int:
+    """Decimals that show ``digits`` significant digits (at most 6)."""
+    return 3 if value == 0 else int(min(6, max(0, digits - 1 - np.floor(np.log10(abs(value))))))
+
+
+def _decimals(value: float) -> int:
+    return 2 if abs(value) < 10 else (1 if abs(value) < 1000 else 0)
+
+
+def fmt_value(measure: str, value, lang: str, signed: bool = False) -> str:
+    """One headline number as text in ``lang`` ('–' when missing)."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    value = float(value)
+    if measure in ("productivity_effect", "plan_attainment"):
+        text = i18n.fmt_pct(round(value, 4) + 0.0, lang, 1)
+    elif measure == "spending_intensity":  # tiny shares of GRDP: three significant digits
+        digits = _significant(value)
+        text = i18n.fmt_number(round(value, digits) + 0.0, lang, digits) + "%"
+    elif measure == "industrial_growth":
+        text = i18n.fmt_number(round(value, 1) + 0.0, lang, 1) + "%"
+    elif measure == "grdp_link":
+        text = i18n.fmt_number(round(value, 3) + 0.0, lang, 3)
+    else:
+        digits = _decimals(value)
+        text = i18n.fmt_number(round(value, digits) + 0.0, lang, digits)
+    return ("+" + text) if signed and value > 0 else text
+
+
+def _cell(row, lang: str, synthetic: bool) -> str:
+    text = fmt_value(row.measure, row.value, lang)
+    if np.isfinite(row.low) and np.isfinite(row.high):
+        text += f" [{fmt_value(row.measure, row.low, lang)}; {fmt_value(row.measure, row.high, lang)}]"
+    if synthetic and np.isfinite(row.truth):
+        text += " · " + i18n.t("br_truth_cell", lang, value=fmt_value(row.measure, row.truth, lang))
+    return text
+
+
+def _note(row, lang: str) -> str:
+    if row.note == "too_few":
+        return i18n.t("br_note_too_few", lang, n=int(row.n))
+    if row.note == "few_clusters":
+        extra = row.n_comparison if np.isfinite(row.n_comparison) else 0
+        return i18n.t("br_note_few_clusters", lang, n=int(row.n + extra))
+    return i18n.t(f"br_note_{row.note}", lang) if row.note else ""
+
+
+def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False) -> pd.DataFrame:
+    """:func:`headlines` as a display table: one row per measure, one column per area ("value
+    [95% interval]", plus the true value when ``synthetic``), and a note column."""
+    names = list(dict.fromkeys(table["area"]))
+    out = []
+    for measure in [m for m in MEASURES if m in set(table["measure"])]:
+        part = table.loc[table["measure"] == measure]
+        line = {i18n.t("indicator", lang): measure_label(measure, lang)}
+        line.update({name: "" for name in names})
+        notes = []
+        for row in part.itertuples():
+            line[row.area] = _cell(row, lang, synthetic)
+            if _note(row, lang):
+                notes.append(f"{row.area}: {_note(row, lang)}")
+        if measure in DESCRIPTIVE:
+            notes.append(i18n.t("br_note_descriptive", lang))
+        line[i18n.t("cf_col_note", lang)] = "; ".join(notes)
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------- title and status box
+
+def title(sel, lang: str | None = None) -> str:
+    """Markdown title: the province (or the country), the boundaries and the period."""
+    lang = lang or sel.lang
+    sub = i18n.t("br_subtitle", lang, boundaries=i18n.t(f"boundaries_{sel.boundaries}", lang),
+                 start=sel.start_year, end=sel.end_year)
+    return f"# {i18n.t('br_title', lang, area=sel.label)}\n\n**{sub}**"
+
+
+def status_box(data_status: str, lang: str = "vi") -> str:
+    """A prominent HTML box stating whether the numbers are REAL or SYNTHETIC (invented demo data)."""
+    synthetic = str(data_status).upper().startswith("SYNTHETIC")
+    kind = "synthetic" if synthetic else "real"
+    colour, background = ("#b00020", "#fdecee") if synthetic else ("#1b5e20", "#edf7ee")
+    head, body = i18n.t(f"br_status_{kind}_title", lang), i18n.t(f"br_status_{kind}", lang)
+    return (f'<div style="border:3px solid {colour};background:{background};padding:0.8em 1em;'
+            f'margin:0.5em 0;font-size:1.05em"><strong style="color:{colour}">{escape(head)}</strong>'
+            f"<br>{escape(body)}</div>")
+
+
+# ---------------------------------------------------------------- the reading
+
+def _name(row, lang: str) -> str:
+    if row["level"] == "country":
+        return i18n.t("br_area_country", lang)
+    if row["level"] == "region":
+        return i18n.t("br_area_region", lang, name=i18n.t(f"region.{row['area_code']}", lang))
+    return str(row["area"])
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _rows(table: pd.DataFrame, measure: str) -> list[pd.Series]:
+    part = table.loc[table["measure"] == measure]
+    return [part.loc[part["level"] == level].iloc[0] for level in LEVELS if (part["level"] == level).any()]
+
+
+def _comparison(main: pd.Series, others: Sequence[pd.Series], lang: str) -> str:
+    phrases = []
+    for ref in others:
+        if not np.isfinite(ref["value"]):
+            continue
+        verdict = compare(main["value"], main["low"], main["high"], ref["value"], ref["low"], ref["high"])
+        signed = ref["measure"] == "productivity_effect"
+        phrases.append(i18n.t(f"br_cmp_{verdict}", lang, area=_name(ref, lang),
+                              ref=fmt_value(ref["measure"], ref["value"], lang, signed)))
+    return f" {i18n.t('br_and', lang)} ".join(phrases)
+
+
+def _sentence(template: str, main: pd.Series, others: Sequence[pd.Series], lang: str) -> str:
+    m = main["measure"]
+    signed = m == "productivity_effect"
+    fill = {"area": _name(main, lang), "value": fmt_value(m, main["value"], lang, signed)}
+    if m not in DESCRIPTIVE:
+        fill.update(low=fmt_value(m, main["low"], lang, signed), high=fmt_value(m, main["high"], lang, signed))
+    text = i18n.t(template, lang, **fill)
+    comparison = _comparison(main, others, lang)
+    return _capital(text) + (f", {comparison}." if comparison else ".")
+
+
+def _first_with_value(rows: Sequence[pd.Series]) -> int | None:
+    return next((i for i, r in enumerate(rows) if np.isfinite(r["value"])), None)
+
+
+def _missing(measure: str, rows: Sequence[pd.Series], lang: str) -> str:
+    return i18n.t("br_read_missing", lang, what=measure_label(measure, lang),
+                  area=_name(rows[0], lang) if rows else i18n.t("br_area_country", lang))
+
+
+def _interval_sentence(measure: str, template: str, table: pd.DataFrame, lang: str) -> str:
+    rows = _rows(table, measure)
+    if not rows or not np.isfinite(rows[0]["value"]):
+        return _missing(measure, rows, lang)
+    return _sentence(template, rows[0], rows[1:], lang)
+
+
+def _fallback(first: pd.Series, used: pd.Series, lang: str) -> str:
+    """Why the province's own effect is not shown, and whose is shown instead."""
+    if first["note"] == "too_few":
+        comp = int(first["n_comparison"]) if np.isfinite(first["n_comparison"]) else 0
+        text = i18n.t("br_read_fallback", lang, area=_name(first, lang), treated=int(first["n"]), untreated=comp,
+                      min=models.MIN_TREATED_UNITS, fallback=_name(used, lang))
+    else:
+        text = i18n.t("br_read_fallback_not_estimable", lang, area=_name(first, lang), fallback=_name(used, lang))
+    return _capital(text)
+
+
+def _productivity(table: pd.DataFrame, lang: str) -> list[str]:
+    rows = _rows(table, "productivity_effect")
+    used = _first_with_value(rows)
+    if used is None:
+        return [_missing("productivity_effect", rows, lang)]
+    out = []
+    if used > 0:
+        out.append(_fallback(rows[0], rows[used], lang))
+    main = rows[used]
+    out.append(_sentence("br_read_productivity", main, rows[used + 1:], lang))
+    if np.isfinite(main["low"]) and main["low"] <= 0 <= main["high"]:
+        out.append(i18n.t("br_read_zero_inside", lang))
+    return out
+
+
+def _intensity(table: pd.DataFrame, lang: str) -> list[str]:
+    out = []
+    for measure, template in (("spending_intensity", "br_read_intensity"), ("industrial_growth", "br_read_growth")):
+        out.append(_interval_sentence(measure, template, table, lang))
+    return out
+
+
+def _link(table: pd.DataFrame, lang: str) -> list[str]:
+    rows = _rows(table, "grdp_link")
+    if not rows or not np.isfinite(rows[0]["value"]):
+        return [_missing("grdp_link", rows, lang), i18n.t("br_read_association", lang)]
+    r = rows[0]
+    if np.isfinite(r["low"]) and r["low"] > 0:
+        key, value = "br_read_link_up", r["value"]
+    elif np.isfinite(r["high"]) and r["high"] < 0:
+        key, value = "br_read_link_down", -r["value"]
+    else:
+        key, value = "br_read_link_none", r["value"]
+    fmt = lambda v: fmt_value("grdp_link", v, lang)  # noqa: E731
+    return [i18n.t(key, lang, value=fmt(value), low=fmt(r["low"]), high=fmt(r["high"]),
+                   step=i18n.fmt_number(LINK_STEP, lang)),
+            i18n.t("br_read_association", lang)]
+
+
+def reading(table: pd.DataFrame, lang: str = "vi", data_status: str = "REAL") -> list[str]:
+    """Plain-language sentences from :func:`headlines` output. SYNTHETIC data opens with a
+    sentence saying the numbers are invented; the GRDP link is always called an association."""
+    i18n.check_lang(lang)
+    first = table.iloc[0] if len(table) else None
+    out = []
+    if str(data_status).upper().startswith("SYNTHETIC"):
+        area = _name(first, lang) if first is not None else i18n.t("br_area_country", lang)
+        out.append(f"**SYNTHETIC** — {i18n.t('br_read_synthetic', lang, area=area)}")
+    out.append(_interval_sentence("cofunding_ratio", "br_read_cofunding", table, lang))
+    out += _productivity(table, lang)
+    out.append(_interval_sentence("cost_per_trainee", "br_read_cost_trainee", table, lang))
+    out.append(_interval_sentence("cost_per_establishment", "br_read_cost_establishment", table, lang))
+    out.append(_interval_sentence("plan_attainment", "br_read_attainment", table, lang))
+    out += _intensity(table, lang)
+    out += _link(table, lang)
+    return out
+
+
+def as_markdown(lines: Sequence[str]) -> str:
+    """Sentences as a markdown bullet list."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+# ---------------------------------------------------------------- caveats
+
+def _boundary_lines(sel, lang: str) -> list[str]:
+    lines = [i18n.t(f"boundaries_{sel.boundaries}", lang) + "."]
+    if sel.note:
+        lines.append(sel.note)
+    p = sel.province
+    if p is None:
+        return lines
+    if sel.boundaries == provinces.NEW:
+        parts = provinces.merged_from(p.code)
+        if len(parts) > 1:
+            lines.append(i18n.t("br_cav_components", lang, area=p.name, components=", ".join(x.name for x in parts)))
+    elif p.new_code and len(provinces.merged_from(p.new_code)) > 1:
+        lines.append(i18n.t("br_cav_successor", lang, area=p.name, new=provinces.get(p.new_code, provinces.NEW).name))
+    return lines
+
+
+def _rejected_line(counts: pd.DataFrame | None, sel, lang: str) -> str:
+    if counts is None:
+        return i18n.t("br_cav_rejected_missing", lang)
+    listed = ", ".join(f"{i18n.t('br_table_' + r.table, lang)} {r.rows}" for r in counts.itertuples())
+    if sel.province is None:
+        return i18n.t("br_cav_rejected_all", lang, counts=listed, unknown=int(counts["unattributed"].sum()))
+    return i18n.t("br_cav_rejected", lang, area=sel.label, counts=listed, unknown=int(counts["unattributed"].sum()))
+
+
+def _sample_lines(table: pd.DataFrame, lang: str) -> list[str]:
+    lines = []
+    for row in table.itertuples():
+        what = measure_label(row.measure, lang)
+        area = _name(table.loc[row.Index], lang)
+        if row.note == "too_few":
+            unit = i18n.t(f"br_unit_{row.measure}", lang)
+            lines.append(_capital(i18n.t("br_cav_few", lang, what=what, area=area, n=int(row.n), unit=unit)))
+        elif row.note == "few_clusters":
+            lines.append(_capital(i18n.t("br_cav_few_clusters", lang, what=what, area=area, min=fixed_effects.FEW_CLUSTERS)))
+    return lines
+
+
+def caveats(sel, table: pd.DataFrame, counts: pd.DataFrame | None, lang: str | None = None,
+            n_boot: int = 499, seed: int = 0, ceilings_active: bool | None = None) -> list[str]:
+    """Data caveats: boundaries and mergers, rejected rows, small samples, the ceiling check, methods."""
+    lang = lang or sel.lang
+    lines = _boundary_lines(sel, lang) + [_rejected_line(counts, sel, lang)] + _sample_lines(table, lang)
+    active = (not ceilings.load_ceilings().empty) if ceilings_active is None else ceilings_active
+    if not active:
+        lines.append(i18n.t("br_cav_ceilings", lang))
+    lines.append(i18n.t("br_cav_methods", lang, n_boot=n_boot, seed=seed))
+    return lines
+
+
+def references(figures: pd.DataFrame, sel, lang: str | None = None) -> pd.DataFrame:
+    """Published figures for the selection (main indicators, as printed, each figure once even when
+    several sources print it) and the figures derived from them, each with its source: real
+    reference points, not estimates of the same quantity."""
+    lang = lang or sel.lang
+    chosen = published.for_selection(figures.loc[figures["same_as"] == ""], sel)
+    shortlist = REFERENCE_INDICATORS if sel.province is not None else REFERENCE_NATIONAL
+    printed = chosen.loc[chosen["indicator"].isin(shortlist)]
+    derived = published.for_selection(published.derived_figures(figures), sel)
+    rows = results.published_rows(figures, derived, lang, indicators=list(REFERENCE_DERIVED),
+                                  ids=list(printed["figure_id"]))
+    out = pd.DataFrame(rows, columns=["what", "area", "period", "value", "interval", "source"])
+    names = {"what": "col.indicator", "area": "col.area", "period": "col.period", "value": "col.value",
+             "source": "col.source"}
+    return out.drop(columns="interval").rename(columns={k: i18n.t(v, lang) for k, v in names.items()})
