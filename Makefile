@@ -74,4 +74,4 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs the package reg
 	rm -rf .lock-venv
 
 distclean: ## Remove .venv and generated outputs (data/processed, reports)
-	rm -rf $(VENV) data/processed/* data/processed/.raw_checksums.json reports/* reports/.state reports/.lock
+	rm -rf $(VENV) data/processed/* data/processed/.raw_checksums.json data/processed/.sets data/processed/.current reports/* reports/.state reports/.lock
