@@ -71,11 +71,8 @@ def _gains(survey: pd.DataFrame, register: pd.DataFrame, col: str) -> pd.Series:
 def _did(panel: pd.DataFrame) -> tuple[float, float, float]:
     """The briefs' estimate: Sun–Abraham ATT as a proportional change (exp(b) − 1) with its 95%
     interval; NaN when the sample is too small or the model cannot be estimated."""
-    if models.sample_size_problem(panel):
-        return np.nan, np.nan, np.nan
-    try:
-        est = models.sun_abraham_att(panel, window=productivity.WINDOW, reference=productivity.REFERENCE)
-    except ValueError:
+    est, _ = productivity.brief_att(panel)
+    if est is None:
         return np.nan, np.nan, np.nan
     return tuple(float(v) for v in models.log_to_pct([est.coef, est.ci_low, est.ci_high]))
 

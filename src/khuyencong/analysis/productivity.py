@@ -27,6 +27,20 @@ WINDOW = (-4, 4)
 REFERENCE = -1
 
 
+def brief_att(panel: pd.DataFrame):
+    """The productivity effect the briefs and the index show: the Sun–Abraham ATT over :data:`WINDOW`.
+
+    Returns ``(estimate, "")``, or ``(None, why)`` with ``why`` "too_few" (sample too small) or
+    "not_estimable" (the model cannot be fitted on this sample).
+    """
+    if models.sample_size_problem(panel):
+        return None, "too_few"
+    try:
+        return models.sun_abraham_att(panel, window=WINDOW, reference=REFERENCE), ""
+    except ValueError:
+        return None, "not_estimable"
+
+
 # ---------------------------------------------------------------- inputs
 
 def reference_points(topic: str | None = "productivity") -> pd.DataFrame:

@@ -41,7 +41,7 @@ _DECIMALS = {"spending": 0, "projects": 0, "ipi_growth": 1, "population": 1, "sp
 
 def _sum_of(group: pd.DataFrame, parts: list[tuple[str, str]]) -> tuple[float, list[str]] | None:
     """The sum of exactly one figure per (indicator, funding_source), with their ids; None if one is missing."""
-    rows = [rr._one(group, *part) for part in parts]
+    rows = [rr.figure_of(group, *part) for part in parts]
     if any(r is None for r in rows):
         return None
     return float(sum(r["value"] for r in rows)), [r["figure_id"] for r in rows]
@@ -63,7 +63,7 @@ def _mean_population(population: pd.DataFrame, code: str, years: list[int]) -> f
 def _row(keys: tuple, group: pd.DataFrame, ipi: pd.DataFrame, population: pd.DataFrame) -> dict | None:
     area, code, code_2025, start, end = keys
     spending = _first(group, SPENDING)
-    growth, years = rr._official_growth(ipi, code, start, end)
+    growth, years = rr.official_growth(ipi, code, start, end)
     if spending is None or not years:
         return None
     measure, value, ids = spending

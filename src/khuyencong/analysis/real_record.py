@@ -74,14 +74,15 @@ def first_hand(figures: pd.DataFrame) -> pd.DataFrame:
     return figures.loc[keep].sort_values(["area", "period_start", "period_end", "figure_id"]).reset_index(drop=True)
 
 
-def _one(group: pd.DataFrame, indicator: str, tier: str) -> pd.Series | None:
+def figure_of(group: pd.DataFrame, indicator: str, tier: str) -> pd.Series | None:
+    """The one published row of ``indicator`` for funding ``tier`` in ``group``; None if none or several."""
     rows = group.loc[(group["indicator"] == indicator) & (group["funding_source"] == tier) & group["value"].notna()]
     return rows.iloc[0] if len(rows) == 1 else None
 
 
 def _pick(group: pd.DataFrame, spec: Ratio) -> tuple[pd.Series, pd.Series] | None:
     for num_key, den_key in spec.pairs:
-        num, den = _one(group, *num_key), _one(group, *den_key)
+        num, den = figure_of(group, *num_key), figure_of(group, *den_key)
         if num is not None and den is not None and den["value"] > 0:
             return num, den
     return None
@@ -118,7 +119,7 @@ def across_provinces(ratios: pd.DataFrame, ratio: str) -> pd.DataFrame:
     return rows.assign(n_provinces=rows["province_code"].nunique()).reset_index(drop=True)
 
 
-def _official_growth(ipi: pd.DataFrame, code: str, start: int, end: int) -> tuple[float, list[int]]:
+def official_growth(ipi: pd.DataFrame, code: str, start: int, end: int) -> tuple[float, list[int]]:
     """Average yearly growth (%) of the production index over the years both cover, and those years."""
     rows = ipi.loc[(ipi["province_code"] == code) & ipi["year"].between(start, end)].sort_values("year")
     years = [int(y) for y in rows["year"]]
@@ -134,7 +135,7 @@ def claims_vs_official(figures: pd.DataFrame, official: pd.DataFrame) -> pd.Data
     claims = first_hand(figures).loc[lambda d: d["indicator"].isin(GROWTH_CLAIMS) & d["value"].notna()]
     rows = []
     for c in claims.itertuples():
-        growth, years = _official_growth(ipi, c.province_code, c.period_start, c.period_end)
+        growth, years = official_growth(ipi, c.province_code, c.period_start, c.period_end)
         span = c.period_end - c.period_start + 1
         own = ipi.loc[ipi["province_code"] == c.province_code, "year"]  # this province's rows only
         covered = (int(own.min()), int(own.max())) if len(own) else None

@@ -213,12 +213,9 @@ def productivity_rows(survey: pd.DataFrame, register: pd.DataFrame, sel,
 
 def _att_row(panel: pd.DataFrame, area: Area, truth: Mapping | None) -> dict:
     treated, comparison = models.unit_counts(panel)
-    if models.sample_size_problem(panel):
-        return _row("productivity_effect", area, n=treated, n_comparison=comparison, note="too_few")
-    try:
-        est = models.sun_abraham_att(panel, window=prod.WINDOW, reference=prod.REFERENCE)
-    except ValueError:
-        return _row("productivity_effect", area, n=treated, n_comparison=comparison, note="not_estimable")
+    est, why = prod.brief_att(panel)
+    if est is None:
+        return _row("productivity_effect", area, n=treated, n_comparison=comparison, note=why)
     true = models.log_to_pct(prod.truth_for(panel, truth)["att"]) if truth is not None else np.nan
     pct = models.log_to_pct([est.coef, est.ci_low, est.ci_high])
     return _row("productivity_effect", area, *pct, n=treated, truth=true, n_comparison=comparison,
