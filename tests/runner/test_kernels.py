@@ -109,6 +109,19 @@ def test_warm_and_fresh_store_the_same_bytes(tmp_path):
             assert other[name] == fresh[name], f"{name} differs between warm and fresh kernels"
 
 
+ENDPOINT = '''\
+import zmq
+print(get_ipython().kernel.shell_stream.socket.getsockopt(zmq.LAST_ENDPOINT).decode().split("://")[0])'''
+
+
+@pytest.mark.parametrize("mode", kernels.MODES)
+def test_kernels_talk_over_private_unix_sockets_not_tcp(tmp_path, capfd, mode):
+    result, staging = run(tmp_path, notebook(tmp_path / "where.ipynb", ENDPOINT), "where", mode)
+    assert result["status"] == "ok", result
+    assert printed(staging / "where.ipynb") == "ipc"
+    assert "without encryption" not in capfd.readouterr().err
+
+
 def test_a_killed_kernel_is_a_failed_run_and_the_next_run_goes_on(tmp_path):
     dies = notebook(tmp_path / "dies.ipynb", "print('before')", DIE, "print('never')")
     fine = notebook(tmp_path / "fine.ipynb", "print('after')")
@@ -135,7 +148,7 @@ def test_mode_comes_from_the_argument_then_the_environment(monkeypatch):
     monkeypatch.delenv(kernels.ENV_MODE, raising=False)
     assert kernels.mode() == "warm"
     monkeypatch.setenv(kernels.ENV_MODE, "fresh")
-    assert kernels.mode() == "fresh" and kernels.manager_class() is None
+    assert kernels.mode() == "fresh" and kernels.manager_class() is kernels.LocalSocketKernelManager
     assert kernels.manager_class("warm") is kernels.WarmKernelManager
     with pytest.raises(ValueError):
         kernels.mode("lukewarm")

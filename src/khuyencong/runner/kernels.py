@@ -12,11 +12,18 @@ jupyter_client sees an ordinary kernel: :class:`WarmKernelManager` only swaps th
 ``launch_kernel`` (papermill passes it on as ``kernel_manager_class``). A killed kernel is noticed
 by the usual liveness poll (a failed run, never a hang); a dead zygote is replaced on the next run.
 ``KHUYENCONG_KERNELS=fresh`` (or ``kernels="fresh"``) uses plain kernels.
+
+Either way a kernel talks to its runner over Unix sockets in a private folder
+(:class:`LocalSocketKernelManager`), not over TCP ports on localhost: parallel kernels cannot race
+for a port, no other local user can reach them, and ipykernel has no reason to warn about
+unencrypted TCP on every run.
 """
 from __future__ import annotations
 
 import atexit
 import importlib.util
+import shutil
+import tempfile
 import json
 import logging
 import os
@@ -31,6 +38,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import default
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +62,33 @@ def mode(requested: str | None = None) -> str:
     return chosen
 
 
-def manager_class(requested: str | None = None) -> type[AsyncKernelManager] | None:
-    """The kernel manager for papermill's ``kernel_manager_class`` (None = jupyter's default, fresh)."""
-    return WarmKernelManager if mode(requested) == "warm" else None
+def manager_class(requested: str | None = None) -> type[AsyncKernelManager]:
+    """The kernel manager for papermill's ``kernel_manager_class``."""
+    return WarmKernelManager if mode(requested) == "warm" else LocalSocketKernelManager
+
+
+_socket_dir: str | None = None
+
+
+def _private_socket_dir() -> str:
+    """A folder only this process can enter, short enough for Unix socket paths (≤ 107 bytes)."""
+    global _socket_dir
+    if _socket_dir is None or not os.path.isdir(_socket_dir):
+        _socket_dir = tempfile.mkdtemp(prefix="khuyencong-kernels-")
+        atexit.register(shutil.rmtree, _socket_dir, True)
+    return _socket_dir
+
+
+class LocalSocketKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager on the ``ipc`` transport, sockets in a private folder."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return os.path.join(_private_socket_dir(), "k")
 
 
 # ---------------------------------------------------------------- the launcher side
@@ -203,7 +235,7 @@ class WarmProvisioner(LocalProvisioner):
         return code
 
 
-class WarmKernelManager(AsyncKernelManager):
+class WarmKernelManager(LocalSocketKernelManager):
     """jupyter_client's kernel manager with :class:`WarmProvisioner`."""
 
     async def _async_pre_start_kernel(self, **kw: Any):

@@ -87,7 +87,7 @@ def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None
     try:
         pm.execute_notebook(str(source), str(partial), parameters=parameters or {}, kernel_name=kernel,
                             cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
-                            start_timeout=120, **({"kernel_manager_class": manager} if manager else {}))
+                            start_timeout=120, kernel_manager_class=manager)
     except Exception as exc:  # papermill already stored the partial notebook with the error
         error = exc
     if not partial.exists():
