@@ -51,8 +51,8 @@ published: $(STAMP) ## Parse the published figures into data/processed/
 official: $(STAMP) ## Read the official statistics (GSO, MOF) in data/raw/official/ into data/processed/
 	$(BIN)/khuyencong official
 
-clean-data: $(STAMP) ## Validate and clean the raw datasets (demo set by default) into data/processed/
-	$(BIN)/khuyencong clean > /dev/null
+clean-data: $(STAMP) ## Validate and clean the raw datasets data/raw/inputs.yml declares (demo set without it) into data/processed/
+	$(BIN)/khuyencong clean
 
 validate: $(STAMP) ## Check raw files: make validate FILES="data/raw/my_register.xlsx ..."
 	$(BIN)/khuyencong validate $(FILES)

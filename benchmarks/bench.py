@@ -5,12 +5,14 @@ Read top to bottom (:func:`main`): copy the project into a scratch folder → bu
 data → 1 the floor (an empty notebook through papermill) → calibrate each notebook's own compute
 → 2 full regeneration with 1 and 2 workers → 3 no-op runs (the benchmarked matrix, the full
 matrix, 10× the full matrix) → 4 one province changed → 5 cleaning at 100k and 1M rows →
-6 ``make test`` → ``benchmarks/results.json`` and the table in ``benchmarks/README.md``.
+5b the XLSX readers (cells/s, in ``xlsx.py``) → 6 ``make test`` → ``benchmarks/results.json`` and
+the table in ``benchmarks/README.md``. ``--only xlsx`` runs section 5b alone and merges it into both.
 
 Every project step runs in a child process on the scratch copy (``KHUYENCONG_ROOT`` and
 ``PYTHONPATH`` point there), so the real ``reports/`` and ``data/processed/`` stay untouched and
 edits made to ``src/`` while the bench runs do not leak in. Children are this script run with
-``--child KIND``; each prints one JSON line with what it measured.
+``--child KIND`` (``executors.py`` and ``xlsx.py`` add theirs); each prints one JSON line with
+what it measured.
 """
 from __future__ import annotations
 
@@ -444,6 +446,10 @@ def write_readme_table(readme: Path, table: str, header: str) -> None:
 
 def rows_from(r: dict) -> list[dict]:
     """The results table rows, in the order of the issue."""
+    import xlsx
+
+    if "floor" not in r:  # only a section run alone so far (--only)
+        return xlsx.xlsx_rows(r["xlsx_reader"]) if r.get("xlsx_reader") else []
     floor = r["floor"]["process_s"]
     rows = [measurement("floor (empty notebook, fresh process)", floor, "s",
                         f"median of {len(r['floor']['samples_s'])}; papermill part {r['floor']['papermill_s']:.2f} s")]
@@ -492,6 +498,8 @@ def rows_from(r: dict) -> list[dict]:
         import executors
 
         rows += executors.rows(r["executors"])
+    if r.get("xlsx_reader"):
+        rows += xlsx.xlsx_rows(r["xlsx_reader"])
     if r.get("make_test"):
         t = r["make_test"]
         rows.append(measurement("make test", t["wall_s"], "s", f"exit {t['exit_status']}: {t['summary']}"))
@@ -542,8 +550,8 @@ def main(args: argparse.Namespace) -> int:
             import executors
 
             say("== 2b executors on the full matrix: papermill loop, ploomber-engine, ours fresh and warm")
-            results["executors"] = executors.compare(root, write_config(root, FULL_CONFIG, subset_config(config, None)),
-                                                     say)
+            full = executors.html_only(subset_config(config, None))
+            results["executors"] = executors.compare(root, write_config(root, FULL_CONFIG, full), say)
         say("== 3 no-op runs")
         results["noop"] = {"benchmarked": noop(root, SUBSET_CONFIG, args.noop_repeats)}
         say("== 4 one province changed")
@@ -572,6 +580,11 @@ def main(args: argparse.Namespace) -> int:
         for c in results["cleaning"]:
             say(f"   {c['rows']:,}: clean {c['clean_s']:.1f} s ({c['clean_register_rows_per_s']:,.0f} rows/s), "
                 f"peak {max(c['clean_rss_mb'], c['validate_rss_mb']):.0f} MB")
+        import xlsx
+
+        say(f"== 5b the XLSX readers: a generated {args.xlsx_rows:,} × 10 sheet and the demo's XLSX registers")
+        results["xlsx_reader"] = xlsx.measure_xlsx(root, workdir, args.xlsx_rows, args.xlsx_repeats)
+        xlsx.say_xlsx(results["xlsx_reader"])
         if args.keep_scratch:
             kept = Path(tempfile.mkdtemp(prefix="khuyencong-bench-kept-"))
             shutil.copytree(root, kept / "project", symlinks=True)
@@ -582,18 +595,36 @@ def main(args: argparse.Namespace) -> int:
         results["make_test"] = make_test()
     results["load_average_end"] = os.getloadavg()
     results["bench_wall_s"] = time.perf_counter() - t_start
+    return publish(results)
+
+
+def publish(results: dict) -> int:
+    """``results.json`` and the README table from ``results``."""
     rows = rows_from(results)
     results["measurements"] = rows
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    m = results["machine"]
-    header = (f"Run {results['started']} on {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-              f"commit {str(m['git']['commit'])[:10]}{' (dirty)' if m['git']['dirty'] else ''}; load average "
-              f"{results['load_average_start'][0]:.1f} at start, {results['load_average_end'][0]:.1f} at end; "
-              f"the bench took {results['bench_wall_s'] / 60:.1f} min.")
+    header = readme_header(results)
     table = render_table(rows)
     write_readme_table(README, table, header)
     say(f"\n{header}\n\n{table}\n\nresults: {RESULTS.relative_to(REPO)}, table: {README.relative_to(REPO)}")
     return 0
+
+
+def readme_header(results: dict) -> str:
+    """Machine, commit and load of the run; a section run alone since says so."""
+    def described(run: dict, what: str) -> str:
+        m = run["machine"]
+        return (f"{what} {run['started']} on {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+                f"commit {str(m['git']['commit'])[:10]}{' (dirty)' if m['git']['dirty'] else ''}; load average "
+                f"{run['load_average_start'][0]:.1f} at start, {run['load_average_end'][0]:.1f} at end")
+
+    parts = [f"{described(results, 'Run')}; the bench took {results['bench_wall_s'] / 60:.1f} min."] \
+        if "floor" in results else []
+    alone = (results.get("xlsx_reader") or {}).get("alone")
+    if alone:
+        parts.append(f"{described(alone, 'The XLSX reader rows: run alone (`--only xlsx`)')}; the section took "
+                     f"{alone['section_s']:.0f} s.")
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------- children (run on the scratch project)
@@ -777,6 +808,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-executors", action="store_true",
                    help="do not compare executors (papermill loop, ploomber-engine, ours fresh/warm) on the full matrix")
     p.add_argument("--profile", action="store_true", help="also cProfile clean_all at each size (adds its time)")
+    p.add_argument("--only", choices=["xlsx"],
+                   help="run one section alone (xlsx: the XLSX readers) and merge it into results.json and the table")
+    p.add_argument("--xlsx-rows", type=int, default=20_000, help="rows of the generated sheet the XLSX readers read")
+    p.add_argument("--xlsx-repeats", type=int, default=3, help="runs of calamine and our reader (median)")
     p.add_argument("--keep-scratch", action="store_true", help="keep a copy of the scratch project to inspect")
     p.add_argument("--child", nargs=2, metavar=("KIND", "JSON"), help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -788,8 +823,13 @@ if __name__ == "__main__":
         kind, kwargs = arguments.child
         if kind not in CHILDREN:
             from executors import CHILDREN as executor_children
+            from xlsx import CHILDREN as xlsx_children
 
-            CHILDREN.update(executor_children)
+            CHILDREN.update({**executor_children, **xlsx_children})
         print(json.dumps(CHILDREN[kind](**json.loads(kwargs)), default=str), flush=True)
         sys.exit(0)
+    if arguments.only:
+        import xlsx
+
+        sys.exit(xlsx.run_only(arguments))
     sys.exit(main(arguments))

@@ -1,8 +1,10 @@
-"""Smoke tests of benchmarks/bench.py on tiny inputs (no timing assertions)."""
+"""Smoke tests of benchmarks/bench.py and benchmarks/xlsx.py on tiny inputs (no timing assertions)."""
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def benchmarks():
+    """The scripts imported by name, as they import each other (``xlsx`` imports ``bench`` and back)."""
+    folder = str(REPO / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        yield {name: importlib.import_module(name) for name in ("bench", "xlsx")}
+    finally:
+        sys.path.remove(folder)
+        for name in ("bench", "xlsx", "executors"):
+            sys.modules.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+def bench(benchmarks):
+    return benchmarks["bench"]
+
+
+@pytest.fixture(scope="module")
+def xlsx(benchmarks):
+    return benchmarks["xlsx"]
 
 
 CONFIG = {
@@ -153,3 +170,51 @@ def test_cleaning_children_on_a_tiny_register(bench, tmp_path):
     assert entry["clean_rss_mb"] > 0 and entry["clean_register_rows_per_s"] > 0
     assert not list(tmp_path.glob("*.csv"))  # generated inputs are removed after measuring
     assert (tmp_path / "processed_300" / "register.parquet").is_file()
+
+
+def test_the_generated_sheet_reads_the_same_in_every_xlsx_reader(xlsx, tmp_path):
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    from khuyencong.ingest.readers import read_raw
+
+    rows = xlsx.register_sheet(30)
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(xlsx.sheet_xlsx(rows))
+    assert [list(r) for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)] == rows
+    assert CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python() == rows
+    raw = read_raw(path)
+    assert raw.dataset == "register" and len(raw) == 30 and len(raw.header_map) == 10
+
+
+def test_xlsx_section_rows_and_a_section_run_alone(bench, xlsx):
+    def reader(cells_per_s):
+        return {"seconds": 1.0, "runs": 3, "cells_per_s": cells_per_s}
+
+    section = {"sheet": {"files": ["sheet.xlsx"], "cells": 200_010, "openpyxl_read_only": reader(20_000.0),
+                         "openpyxl_full": reader(15_000.0), "calamine": reader(400_000.0), "ours": reader(100_000.0)},
+               "demo": {"files": ["a.xlsx", "b.xlsx"], "cells": 115_114, "openpyxl_read_only": reader(25_000.0),
+                        "calamine": reader(380_000.0), "ours": reader(90_000.0)}}
+    rows = xlsx.xlsx_rows(section)
+    assert [r["name"] for r in rows] == ["XLSX openpyxl read-only", "XLSX openpyxl full", "XLSX python-calamine raw",
+                                         "xlsx_reader_cells_per_s", "XLSX reader, demo registers"]
+    assert "20,000 × 10 sheet" in rows[0]["note"] and "5.0× openpyxl read-only" in rows[3]["note"]
+    machine = {"cores": 2, "ram_gb": 8.0, "python": "3.11", "git": {"commit": "abc", "dirty": False}}
+    alone = {"started": "2026-11-30T00:00:00+00:00", "machine": machine, "load_average_start": [1.0],
+             "load_average_end": [2.0], "section_s": 21.0}
+    only = {"xlsx_reader": {**section, "alone": alone}}
+    assert bench.rows_from(only) == rows  # no earlier full run: the section's rows only
+    assert "run alone (`--only xlsx`)" in bench.readme_header(only) and "21 s" in bench.readme_header(only)
+    assert bench.parse_args(["--only", "xlsx"]).only == "xlsx"
+
+
+@pytest.mark.slow
+def test_the_xlsx_child_runs_through_bench_dispatch(tmp_path):
+    kwargs = {"path": str(tmp_path / "sheet.xlsx"), "rows": 20, "demo": [], "repeats": 1}
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--child", "xlsx",
+                           json.dumps(kwargs)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["sheet"]["cells"] == 21 * 10 and out["sheet"]["files"] == ["sheet.xlsx"]
+    assert set(out["sheet"]) >= {"openpyxl_read_only", "openpyxl_full", "calamine", "ours"}
+    assert out["sheet"]["ours"]["cells_per_s"] > 0 and "openpyxl_full" not in out["demo"]

@@ -72,8 +72,16 @@ def _clean(args: argparse.Namespace) -> int:
             if not path:
                 raise SystemExit(f"--input expects DATASET=PATH (e.g. register=data/raw/my_register.xlsx), got {spec!r}")
             inputs.setdefault(dataset, []).append(Path(path))
+    declaration = None
+    if inputs is None:
+        from khuyencong.ingest import inputs as declared
+
+        declaration = declared.load()
+        inputs = declaration.clean_inputs()
     summary = clean_all(inputs, province=args.province, year=args.year)
     log.info("%s", summary.format())
+    if declaration is not None:
+        log.info("%s", "\n".join(declared.describe(declaration, summary.accounting)))
     return 0
 
 
@@ -254,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("clean", help="validate and clean raw datasets into data/processed/")
     p.add_argument("--input", action="append", metavar="DATASET=PATH",
-                   help="input file (repeatable); default: the demo set in data/raw/demo/")
+                   help="input file (repeatable); default: the files data/raw/inputs.yml declares "
+                   "(the demo set in data/raw/demo/ without it)")
     p.add_argument("--province", default="all", help="keep one province (name or code) or 'all'; also the "
                    "province of a mapped file whose mapping does not set one")
     p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")

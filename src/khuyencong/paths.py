@@ -32,6 +32,11 @@ def processed_dir() -> Path:
     return project_root() / "data" / "processed"
 
 
+def derived_dir() -> Path:
+    """``data/processed/derived``: numbers computed from the processed tables, cached by content hash."""
+    return processed_dir() / "derived"
+
+
 def rejected_dir() -> Path:
     return processed_dir() / "rejected"
 

@@ -1,12 +1,16 @@
-"""Export: CSV with BOM, XLSX and Stata; formula-like text neutralised, numbers left alone."""
+"""Export: CSV with BOM, XLSX and Stata; formula-like text neutralised, numbers left alone; every
+format carries the data status, source and language; Stata value and dataset labels."""
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from khuyencong.ingest.export import export_table, safe_cell, stata_names
+from khuyencong.core import i18n
+from khuyencong.ingest.export import Stamp, export_table, read_stamp, safe_cell, stamp_of, stata_names, vocabulary
 
 
 def _frame() -> pd.DataFrame:
@@ -133,3 +137,80 @@ def test_validate_output_xlsx_with_control_characters(tmp_path, capsys):
     assert "Traceback" not in out + err and "p.xlsx: 1 cell(s) held control characters" in out + err
     values = [c.value for row in load_workbook(target).active.iter_rows() for c in row]
     assert any(isinstance(v, str) and v.startswith("Bac\\x07 Giag") for v in values)
+
+
+STAMP = Stamp("SYNTHETIC", "Sổ đề án khuyến công (dữ liệu demo)", "vi")
+
+
+def test_every_format_carries_the_stamp_as_columns_and_reads_back(tmp_path):
+    df = pd.DataFrame({"Tỉnh": ["Hà Nội", "Cần Thơ"], "Tỷ lệ": ["1,25", "0,8"], "n": [3, 4]})
+    csv, xlsx = (export_table(df, tmp_path / f"t.{ext}", stamp=STAMP) for ext in ("csv", "xlsx"))
+    back = pd.read_csv(csv, encoding="utf-8-sig")
+    assert list(back.columns) == ["Tỉnh", "Tỷ lệ", "n", "data_status", "data_source", "lang"]
+    assert back["n"].tolist() == [3, 4] and set(back["data_status"]) == {"SYNTHETIC"}
+    assert read_stamp(csv) == read_stamp(xlsx) == STAMP
+    assert pd.read_excel(xlsx, engine="openpyxl").equals(back)  # the data sheet is the first: read as the CSV
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["data", "Giới thiệu"]
+    about = [c for row in wb["Giới thiệu"].values for c in row if c]
+    assert about[:2] == ["Tình trạng số liệu", "SYNTHETIC"] and "vi" in about
+    assert wb.properties.subject == "SYNTHETIC" and wb.properties.language == "vi"
+    assert read_stamp(export_table(df, tmp_path / "bare.csv")) is None
+
+
+def test_stamp_rules():
+    with pytest.raises(ValueError, match="SYNTHETIC or REAL"):
+        Stamp("demo", "x", "vi")
+    with pytest.raises(ValueError, match="lang"):
+        Stamp("REAL", "x", "fr")
+    own = pd.DataFrame({"data_status": ["REAL (published)", "SYNTHETIC"], "v": [1, 2]})
+    stamped = STAMP.on(own)
+    assert stamped["data_status"].tolist() == ["REAL (published)", "SYNTHETIC"]  # a row's own status stays
+    assert stamp_of(stamped).status == "SYNTHETIC"
+    assert len(Stamp("REAL", "x" * 200, "en").label()) == 80
+
+
+def test_exports_are_byte_stable(tmp_path):
+    df = pd.DataFrame({"category": ["training", "technology"], "v": [1.5, 2.0]})
+    first = {ext: export_table(df, tmp_path / f"a.{ext}", stamp=STAMP).read_bytes() for ext in ("csv", "xlsx", "dta")}
+    time.sleep(1.1)  # XLSX and .dta would otherwise carry the (changed) current time
+    assert first == {ext: export_table(df, tmp_path / f"a.{ext}", stamp=STAMP).read_bytes()
+                     for ext in ("csv", "xlsx", "dta")}
+
+
+def test_dta_value_labels_and_dataset_label(tmp_path):
+    df = pd.DataFrame({"category": ["training", "technology", ""], "funding_source": ["KCQG", "KCDP", "KCQG"],
+                       "status": ["completed", "completed", "stopped"], "v": [1.0, 2.0, 3.0]})
+    en = Stamp("REAL", "Sở Công Thương", "en")
+    path = export_table(df, tmp_path / "t.dta", stamp=en)
+    with pd.io.stata.StataReader(path) as reader:
+        labels, title = reader.value_labels(), reader.data_label
+    assert title == "REAL · en · Sở Công Thương"
+    assert labels["category"][list(vocabulary("category")).index("training") + 1] == i18n.t("category.training", "en")
+    assert set(labels) == {"category", "funding_source", "status"}
+    back = pd.read_stata(path, convert_categoricals=True)
+    assert back["category"].tolist()[:2] == [i18n.t("category.training", "en"), i18n.t("category.technology", "en")]
+    assert pd.isna(back["category"].iloc[2])
+    assert back["funding_source"].tolist() == [i18n.t(f"funding_source.{c}", "en") for c in df["funding_source"]]
+    assert back["status"].tolist()[2] == i18n.t("status.stopped", "en")
+    assert back["data_status"].tolist() == ["REAL"] * 3 and back["lang"].tolist() == ["en"] * 3
+    codes = pd.read_stata(path, convert_categoricals=False)
+    assert codes["funding_source"].tolist() == [list(vocabulary("funding_source")).index(c) + 1
+                                                for c in df["funding_source"]]
+
+
+def test_dta_keeps_text_outside_the_vocabulary_and_labels_processed_tables(tmp_path):
+    df = pd.DataFrame({"category": ["training", "not-a-category"], "data_status": ["SYNTHETIC", "SYNTHETIC"]})
+    path = export_table(df, tmp_path / "t.dta", table="register")
+    with pd.io.stata.StataReader(path) as reader:
+        assert reader.value_labels() == {} and reader.data_label == "SYNTHETIC · vi · data/processed/register"
+    assert pd.read_stata(path)["category"].tolist() == ["training", "not-a-category"]
+
+
+def test_tables_without_a_valid_stamp_read_as_none():
+    row = {"data_status": "SYNTHETIC", "data_source": "x", "lang": "vi"}
+    assert stamp_of(pd.DataFrame([row])) == Stamp("SYNTHETIC", "x", "vi")
+    assert stamp_of(pd.DataFrame(columns=list(row))) is None  # no rows: nothing says the status
+    assert stamp_of(pd.DataFrame([{**row, "data_status": "demo"}])) is None
+    assert stamp_of(pd.DataFrame([row, {**row, "lang": "en"}])) is None
+    assert stamp_of(pd.DataFrame([row]).drop(columns="lang")) is None

@@ -56,3 +56,44 @@ def test_csv_encodings_and_separators(name, encoding, sep):
     doc = formats.read_document(CORPUS / name)
     assert (doc.encoding, doc.delimiter) == (encoding, sep)
     assert doc.grids[0].rows[0][0].startswith(("UBND", "SỞ", "Sở"))
+
+
+@pytest.mark.parametrize("name", ["quang_nam_2018_sheet_an.xlsx", "binh_dinh_2017_kcdp_phu_luc.xlsx"])
+def test_read_workbook_is_read_document_with_cells_as_stored(name):
+    """Same sheets, hidden ones skipped, same merged ranges; only the cells differ, and only as documented."""
+    grid_doc, stored_doc = formats.read_document(CORPUS / name), formats.read_workbook(CORPUS / name)
+    assert stored_doc.stored and not grid_doc.stored and stored_doc.skipped == grid_doc.skipped
+    for grid, stored in zip(grid_doc.grids, stored_doc.grids, strict=True):
+        assert (stored.name, stored.merged) == (grid.name, grid.merged)
+        for row, stored_row in zip(grid.rows, stored.rows, strict=True):
+            assert [formats.cell_text(v) if isinstance(v, str) else v for v in stored_row] == \
+                   [None if v == "" else v for v in row]
+            assert not any(isinstance(v, float) and v.is_integer() for v in stored_row)
+
+
+def test_stored_value_makes_integral_floats_ints_and_keeps_decimals():
+    import datetime as dt
+
+    values = [4.0, -3.0, 4.5, 1e20, 0.1 + 0.2, "", "a ", dt.date(2020, 1, 2), True, None]
+    assert [formats.stored_value(v) for v in values] == [4, -3, 4.5, 1e20, 0.1 + 0.2, None, "a ",
+                                                         dt.datetime(2020, 1, 2), True, None]
+    assert [type(formats.stored_value(v)) for v in (4.0, 4.5, 1e20)] == [int, float, float]
+
+
+def test_the_cell_limit_counts_every_visible_sheet_a_workbook_expands(tmp_path, monkeypatch):
+    """Each sheet alone is under the limit; together they are what the reader holds in memory."""
+    from openpyxl import Workbook
+
+    from khuyencong.limits import LimitExceeded
+
+    wb = Workbook()
+    for k, ws in enumerate([wb.active, wb.create_sheet("Hai"), wb.create_sheet("Ẩn")]):
+        for r in range(10):
+            ws.append([f"{k}-{r}-{c}" for c in range(3)])
+    wb["Ẩn"].sheet_state = "hidden"  # not read, so not counted
+    wb.save(tmp_path / "two.xlsx")
+    monkeypatch.setenv("KHUYENCONG_MAX_CELLS", "60")
+    assert [g.name for g in formats.read_workbook(tmp_path / "two.xlsx").grids] == ["Sheet", "Hai"]
+    monkeypatch.setenv("KHUYENCONG_MAX_CELLS", "59")
+    with pytest.raises(LimitExceeded, match="visible sheets up to 'Hai'"):
+        formats.read_document(tmp_path / "two.xlsx")

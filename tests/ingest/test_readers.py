@@ -287,3 +287,43 @@ def test_hidden_sheets_are_skipped_and_reported_not_preferred(tmp_path, state):
     raw = read_raw(tmp_path / "h.xlsx")
     assert raw.sheet == "Data" and len(raw) == 5
     assert [(p.sheet, p.check, p.severity) for p in raw.extra_problems] == [("Old draft", "hidden sheet", "warning")]
+
+
+# ---------------------------------------------------------------- issue 10: XLSX through python-calamine
+
+def test_xlsx_cells_come_out_as_openpyxl_reads_them(tmp_path):
+    """calamine gives floats and dates; the reader gives back what the workbook stores (openpyxl is the oracle):
+    integers as int, decimals untouched, dates as datetime, text NFC but with its spaces, blanks None."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    nfd_name = unicodedata.normalize("NFD", "Hòa Bình")
+    rows = [register_row(year=2021, pid=1001, support=12.5, contribution=0, total=12.5),
+            register_row(pid="DA-002", support=4, contribution=2.25, total=6.25),
+            register_row(pid="DA-003", province=nfd_name, title="  hai  dấu cách  ", support=None,
+                         contribution=dt.date(2020, 1, 2), total=10**15 + 1),
+            register_row(pid="DA-004", support=True, contribution=-3, total=1e20)]
+    path = write_xlsx(tmp_path / "typed.xlsx", REGISTER_HEADER, rows)
+    frame = read_raw(path).frame
+    oracle = list(load_workbook(path, read_only=True, data_only=True).active.iter_rows(min_row=2, values_only=True))
+    expected = pd.DataFrame([[unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in r]
+                             for r in oracle], dtype=object).infer_objects()
+    assert frame.drop(columns="source_row").shape[1] == expected.shape[1]
+    for j, name in enumerate(frame.columns[:-1]):
+        assert frame[name].dtype == expected[j].dtype, name
+        got, want = frame[name].tolist(), expected[j].tolist()
+        assert [type(v) for v in got] == [type(v) for v in want] and str(got) == str(want), name
+    assert frame["project_id"].iloc[0] == 1001 and type(frame["project_id"].iloc[0]) is int
+    assert frame["title"].iloc[2] == "  hai  dấu cách  " and frame["province"].iloc[2] == "Hòa Bình"
+
+
+def test_a_hidden_sheet_named_explicitly_says_it_is_hidden(tmp_path):
+    wb = Workbook()
+    wb.active.append(REGISTER_HEADER)
+    old = wb.create_sheet("Old draft")
+    old.append(REGISTER_HEADER)
+    old.sheet_state = "hidden"
+    wb.save(tmp_path / "h.xlsx")
+    with pytest.raises(RawFormatError, match="'Old draft' is hidden; unhide it"):
+        read_raw(tmp_path / "h.xlsx", sheet="Old draft")

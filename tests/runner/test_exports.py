@@ -1,8 +1,20 @@
-"""Published reports: no stderr/warnings, no pandas row numbers, no absolute paths; format checks."""
+"""Published reports: no stderr/warnings, no pandas row numbers, no absolute paths; format checks;
+one real brief built as HTML, PDF and Word, whose numbers are the notebook's."""
+import io
+import re
+import shutil
+
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 
+from khuyencong import paths
+from khuyencong.core import i18n
+from khuyencong.runner import pdf
+
+from khuyencong.errors import ConfigurationError
+from khuyencong.runner import config as runconfig
 from khuyencong.runner import exports
 
 
@@ -31,3 +43,136 @@ def test_check_formats():
     assert exports.check_formats(["pdf"]) == ("html", "pdf")
     with pytest.raises(ValueError, match="unknown format"):
         exports.check_formats(["odt"])
+
+
+# ---------------------------------------------------------------- formats and map headline in reports.yml
+
+def _config(tmp_path, text: str):
+    path = tmp_path / "reports.yml"
+    path.write_text(text, encoding="utf-8")
+    return runconfig.load_config(path)
+
+
+BLOCKS = """notebooks:
+  - {name: 10_cofunding, scope: national, inputs: [register]}
+  - {name: 90_province_report, scope: provinces, whole_inputs: [register], formats: [docx, pdf]}
+"""
+
+
+def test_formats_per_notebook_and_the_command_line_override(tmp_path):
+    config = _config(tmp_path, "formats: [pdf]\n" + BLOCKS)
+    assert config.formats == ("html", "pdf") and config.map_headline == "cofunding_ratio"
+    assert [nb.formats for nb in config.notebooks] == [("html", "pdf"), ("html", "pdf", "docx")]
+    runs = {r.notebook.name: r for r in runconfig.build_matrix(config)}
+    assert runs["90_province_report"].formats() == ("html", "pdf", "docx")
+    assert runs["90_province_report"].formats(("html",)) == ("html",)  # --formats html
+    assert _config(tmp_path, BLOCKS).notebooks[0].formats == ("html",)  # the default
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("formats: [html, odt]\n" + BLOCKS, "formats: unknown format(s) ['odt']"),
+    (BLOCKS.replace("inputs: [register]}", "inputs: [register], formats: [docx]}"), "10_cofunding): formats: only "),
+    ("map_headline: growth\n" + BLOCKS, "map_headline must be one of cofunding_ratio, productivity_effect, "
+                                        "cost_per_trainee, plan_attainment, plan_attainment_trainees, got 'growth'"),
+])
+def test_bad_formats_and_map_headline_are_configuration_errors(tmp_path, text, expected):
+    with pytest.raises(ConfigurationError) as info:
+        _config(tmp_path, text)
+    assert "reports.yml" in str(info.value) and expected in str(info.value)
+
+
+@pytest.mark.parametrize("headline", ["productivity_effect", "plan_attainment"])
+def test_map_headline_is_read(tmp_path, headline):
+    assert _config(tmp_path, f"map_headline: {headline}\n" + BLOCKS).map_headline == headline
+
+
+# ---------------------------------------------------------------- one real brief in every format
+
+PROVINCE, SLUG = "Cần Thơ", "can-tho"
+
+
+@pytest.fixture(scope="module")
+def brief_folder(tmp_path_factory):
+    """A scratch project with the real brief notebook and processed demo data, run for Cần Thơ in
+    Vietnamese as HTML, PDF and Word."""
+    if not (paths.processed_dir() / "register.parquet").exists():
+        pytest.skip("data/processed is empty: run `make data` first (make test does)")
+    if not any(shutil.which(b) for b in pdf.BROWSERS):
+        pytest.skip("no Chromium installed (PDF output)")
+    pytest.importorskip("pdfplumber")
+    from test_run import run
+
+    root = tmp_path_factory.mktemp("brief") / "p"
+    shutil.copytree(paths.processed_dir(), root / "data" / "processed")
+    shutil.copytree(paths.demo_dir(), root / "data" / "raw" / "demo")
+    (root / "notebooks").mkdir()
+    (root / "reports").mkdir()
+    shutil.copy(paths.notebooks_dir() / "90_province_report.ipynb", root / "notebooks")
+    config = yaml.safe_load((paths.project_root() / "reports.yml").read_text(encoding="utf-8"))
+    block = next(b for b in config["notebooks"] if b["name"] == "90_province_report")
+    block["parameters"] = {**block.get("parameters", {}), "n_boot": 49}
+    config.update(notebooks=[block], languages=["vi"], provinces=[PROVINCE], boundaries=["2025"])
+    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    assert run(root, workers=1, provinces=[PROVINCE], formats=["html", "pdf", "docx"]) == 0
+    return root / "reports" / "vi" / SLUG / "90_province_report"
+
+
+def _shown_headline_table(nb_path) -> pd.DataFrame:
+    """The headline table as the executed notebook displays it (first column: the measure, then
+    the province, its region, the country)."""
+    for cell in nbformat.read(nb_path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html", "")
+            if "<table" in html:
+                table = pd.read_html(io.StringIO(html), keep_default_na=False)[0].astype(str)
+                if list(table.columns[:2]) == [i18n.t("indicator", "vi"), PROVINCE]:
+                    return table
+    raise AssertionError("the notebook shows no headline table")
+
+
+def _bare(text) -> str:
+    """``text`` without whitespace: a PDF table cell wraps its text onto several lines."""
+    return re.sub(r"\s+", "", text or "")
+
+
+@pytest.mark.slow  # the brief run takes 1.5–2 min on a busy 2-core machine
+def test_word_brief_shows_the_notebooks_headline_numbers(brief_folder):
+    import docx
+
+    from khuyencong.views import docx_brief
+
+    shown = _shown_headline_table(brief_folder / "90_province_report.ipynb")
+    table = docx.Document(brief_folder / "90_province_report.docx").tables[0]
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells[0] == list(shown.columns)
+    assert cells[1:] == shown.values.tolist()
+    saved = docx_brief.read_headlines(brief_folder / "90_brief_headlines.csv")
+    ratio = saved.query("measure == 'cofunding_ratio' and level == 'province'")["value"].iloc[0]
+    assert cells[1][1].startswith(i18n.fmt_number(ratio, "vi", 2))  # the stored number, as printed
+
+
+@pytest.mark.slow  # the brief run takes 1.5–2 min on a busy 2-core machine
+def test_pdf_brief_has_the_province_and_headline_numbers_with_diacritics(brief_folder):
+    import pdfplumber
+
+    shown = _shown_headline_table(brief_folder / "90_province_report.ipynb")
+    with pdfplumber.open(brief_folder / "90_province_report.pdf") as doc:
+        pages = [page.extract_text() or "" for page in doc.pages]
+        rows = {tuple(_bare(c) for c in row) for page in doc.pages for table in page.extract_tables() for row in table}
+    assert f"Bản tin khuyến công: {PROVINCE}" in re.sub(r"\s+", " ", " ".join(pages))
+    wanted = {tuple(_bare(c) for c in row) for row in shown.values.tolist()}
+    assert len(wanted) >= 4 and wanted <= rows, wanted - rows  # every headline row, value for value
+    assert all(_bare(i18n.t("synthetic_note", "vi")) in _bare(p) and f"{i} / {len(pages)}" in p
+               for i, p in enumerate(pages, 1))
+
+
+def test_a_missing_browser_stops_a_pdf_run_before_it_starts(tmp_path, monkeypatch):
+    from khuyencong.errors import EnvironmentProblem
+    from run_project import make_project
+    from test_run import run
+
+    root = make_project(tmp_path / "p", {"nb_echo": "national"})
+    monkeypatch.setenv("KHUYENCONG_CHROMIUM", "no-such-browser-here")
+    with pytest.raises(EnvironmentProblem, match="KHUYENCONG_CHROMIUM"):
+        run(root, workers=1, formats=["html", "pdf"])
+    assert not list((root / "reports").rglob("*.ipynb"))  # nothing ran

@@ -116,8 +116,10 @@ print(get_ipython().kernel.shell_stream.socket.getsockopt(zmq.LAST_ENDPOINT).dec
 
 @pytest.mark.parametrize("mode", kernels.MODES)
 def test_kernels_talk_over_private_unix_sockets_not_tcp(tmp_path, capfd, mode):
+    root_before = os.environ.get("KHUYENCONG_ROOT")
     result, staging = run(tmp_path, notebook(tmp_path / "where.ipynb", ENDPOINT), "where", mode)
     assert result["status"] == "ok", result
+    assert os.environ.get("KHUYENCONG_ROOT") == root_before  # a run in this process leaves its project alone
     assert printed(staging / "where.ipynb") == "ipc"
     assert "without encryption" not in capfd.readouterr().err
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from khuyencong import fingerprint
 from khuyencong.cli import configure_logging
 from khuyencong.cli import main as cli_main
 from khuyencong.runner import config as runconfig
+from khuyencong.runner import pdf
 from khuyencong.runner.lock import LockHeld
 from khuyencong.runner.plan import reason
 from khuyencong.runner.run import Options, run_reports
@@ -371,3 +373,18 @@ def test_runs_write_nothing_in_the_users_home(copy, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
     assert (copy / "reports/.state/kernel/ipython").is_dir()
+
+
+@pytest.mark.skipif(not any(shutil.which(b) for b in pdf.BROWSERS), reason="no Chromium installed")
+def test_formats_per_notebook_and_the_override(tmp_path, capsys):
+    root = make_project(tmp_path / "p", {"nb_prov": "provinces", "nb_echo": "national"}, provinces=["Cần Thơ"])
+    config = yaml.safe_load((root / "reports.yml").read_text(encoding="utf-8"))
+    config["notebooks"][0]["formats"] = ["html", "pdf"]
+    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    assert run(root, workers=1) == 0
+    published = {p.relative_to(root / "reports").as_posix() for p in (root / "reports").rglob("*.pdf")}
+    assert published == {"vi/can-tho/nb_prov/nb_prov.pdf", "vi/all/nb_prov/nb_prov.pdf"}
+    capsys.readouterr()
+    assert run(root, workers=1, formats=["html"], dry_run=True) == 0
+    out = capsys.readouterr().out
+    assert out.count("run: formats changed") == 2 and "skip: unchanged — vi/all/nb_echo" in out

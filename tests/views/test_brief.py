@@ -7,6 +7,8 @@ import pytest
 
 from khuyencong.views import brief
 from khuyencong.views import brief_text
+from khuyencong.views import results
+from khuyencong.analysis import area_rows
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.analysis import selection as params
@@ -71,12 +73,16 @@ def test_cost_per_trainee_matches_outputs_per_budget():
         "state_support": [100.0, 50.0, 400.0, 30.0, 99.0], "trainees": [40, 10, NAN, 20, 5],
         "establishments_supported": [NAN] * 5})
     sel = params.select("Hà Nội", 2012, 2024, "legacy", "en")
-    rows = pd.DataFrame(brief.cost_rows(register, sel, "trainees", n_boot=50))
+    rows = pd.DataFrame(area_rows.cost_rows(register, sel, "trainees", brief.areas(sel), n_boot=50))
     expected = metrics.outputs_per_budget(register, by="province_code").query("output == 'trainees'")
     by_level = rows.set_index("level")["value"]
     assert by_level["province"] == pytest.approx(expected.set_index("province_code").loc["01", "support_per_unit"])
     assert by_level["country"] == pytest.approx((100 + 50 + 30) / (40 + 10 + 20))
     assert rows.set_index("level").loc["province", "note"] == "too_few"  # 2 projects
+
+
+def test_too_few_threshold_is_the_results_one():
+    assert brief.MIN_ROWS == results.MIN_PROJECTS
 
 
 def test_attainment_truth_uses_the_generators_means():
@@ -113,7 +119,7 @@ def _survey_and_register():
 def test_productivity_falls_back_to_the_region_and_says_so():
     survey, register = _survey_and_register()
     sel = params.select("Hà Nội", 2013, 2020, "legacy", "en")
-    rows = pd.DataFrame(brief.productivity_rows(survey, register, sel)).set_index("level")
+    rows = brief.labelled(area_rows.productivity_rows(survey, register, sel, brief.areas(sel)), sel).set_index("level")
     assert rows.loc["province", "note"] == "too_few" and np.isnan(rows.loc["province", "value"])
     assert (rows.loc["province", "n"], rows.loc["province", "n_comparison"]) == (2, 2)
     assert rows.loc["region", "value"] == pytest.approx(np.expm1(0.2), abs=0.05)

@@ -40,3 +40,30 @@ def test_saved_bytes_are_deterministic(tmp_path):
 def test_unknown_code_is_an_error():
     with pytest.raises(ValueError, match="not provinces"):
         tilemap.tile_map(pd.DataFrame({"code": ["99"], "v": [1.0]}), "v", label="x")
+
+
+def _faces(fig) -> list[str]:
+    import matplotlib as mpl
+
+    return [mpl.colors.to_hex(p.get_facecolor()) for p in fig.axes[0].patches]
+
+
+def test_a_headline_without_any_value_is_grey_and_says_so():
+    grid = tilemap.grid("2025")
+    df = pd.DataFrame({"code": grid["code"], "v": float("nan")})
+    fig = tilemap.tile_map(df, "v", lang="en", label="Plan attainment (trainees)", formatter=lambda v: f"{v:.0%}")
+    assert set(_faces(fig)) == {tilemap.NO_DATA} and len(_faces(fig)) == len(grid)
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "No data" in texts and "Plan attainment (trainees)" in texts
+    assert not any("%" in t for t in texts), "no colour scale without values"
+
+
+def test_tiles_are_coloured_in_the_order_of_their_values():
+    import matplotlib as mpl
+
+    grid = tilemap.grid("2025")
+    df = pd.DataFrame({"code": grid["code"], "v": [float(i % 5) for i in range(len(grid))]})
+    faces = _faces(tilemap.tile_map(df, "v", label="x"))
+    lightness = {v: sum(mpl.colors.to_rgb(f)) for v, f in zip(df["v"], faces)}
+    assert [lightness[v] for v in sorted(lightness)] == sorted(lightness.values())  # cividis: dark → light
+    assert len({f for v, f in zip(df["v"], faces) if v == 2.0}) == 1

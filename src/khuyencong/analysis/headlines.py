@@ -1,10 +1,11 @@
-"""The four headline numbers of the report index, per province and for the country.
+"""The headline numbers of the report index, per province and for the country.
 
-Computed from the processed tables with :mod:`khuyencong.analysis.metrics` (ratios of sums):
-co-funding ratio (with its bootstrap interval), the productivity effect the briefs show (the
-staggered difference-in-differences estimate with its interval), the median before/after gain of
-supported establishments (descriptive, not an effect), state support per trainee, and plan
-attainment of the state-support budget (money, not trainees).
+Ratios of sums from :mod:`khuyencong.analysis.metrics`: co-funding ratio, the median before/after
+gain of supported establishments (descriptive, not an effect), state support per trainee, and plan
+attainment of the state-support budget (money, not trainees). The intervals, the productivity effect
+the briefs show (the staggered difference-in-differences estimate) and the attainment of the
+training plans are the briefs' own numbers, read from the table of every area that
+:mod:`khuyencong.analysis.area_tables` computes once per data version.
 """
 from __future__ import annotations
 
@@ -13,19 +14,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from khuyencong.analysis import area_tables
 from khuyencong.analysis import metrics
-from khuyencong.analysis import models
-from khuyencong.analysis import productivity
 from khuyencong.analysis import tables
 from khuyencong.core import provinces
 
-HEADLINES = ("cofunding_ratio", "productivity_effect", "productivity_gain", "cost_per_trainee", "plan_attainment")
+HEADLINES = ("cofunding_ratio", "productivity_effect", "productivity_gain", "cost_per_trainee", "plan_attainment",
+             "plan_attainment_trainees")
 #: The interval columns of :func:`headline_numbers` (the estimates that have one).
 INTERVALS = {"cofunding_ratio": ("cofunding_low", "cofunding_high"),
-             "productivity_effect": ("productivity_effect_low", "productivity_effect_high")}
+             "productivity_effect": ("productivity_effect_low", "productivity_effect_high"),
+             "cost_per_trainee": ("cost_per_trainee_low", "cost_per_trainee_high"),
+             "plan_attainment": ("plan_attainment_low", "plan_attainment_high"),
+             "plan_attainment_trainees": ("plan_attainment_trainees_low", "plan_attainment_trainees_high")}
+#: Area-table measure behind each column that is read from it (the value, or only its interval).
+SHARED = {"cofunding_ratio": "cofunding_ratio", "productivity_effect": "productivity_effect",
+          "cost_per_trainee": "cost_per_trainee", "plan_attainment": area_tables.SUPPORT_ATTAINMENT,
+          "plan_attainment_trainees": "plan_attainment"}
+OWN_VALUE = ("cofunding_ratio", "cost_per_trainee", "plan_attainment")  # ratios of sums computed here: their value
 ATTAINMENT_INDICATOR = "state_support"
 MIN_GAINS = 5  # fewer supported establishments with a measured gain → no median shown
-N_BOOT, SEED = 499, 20120521  # the briefs' bootstrap draws and seed (notebook 90 defaults): the same intervals
+N_BOOT, SEED = area_tables.N_BOOT, area_tables.SEED  # the briefs' draws and seed (notebook 90 defaults)
 
 
 def _load(name: str, processed_dir) -> pd.DataFrame | None:
@@ -68,32 +77,19 @@ def _gains(survey: pd.DataFrame, register: pd.DataFrame, col: str) -> pd.Series:
     return pd.concat([per, pd.Series({provinces.ALL: median(gains["gain"])})])
 
 
-def _did(panel: pd.DataFrame) -> tuple[float, float, float]:
-    """The briefs' estimate: Sun–Abraham ATT as a proportional change (exp(b) − 1) with its 95%
-    interval; NaN when the sample is too small or the model cannot be estimated."""
-    est, _ = productivity.brief_att(panel)
-    if est is None:
-        return np.nan, np.nan, np.nan
-    return tuple(float(v) for v in models.log_to_pct([est.coef, est.ci_low, est.ci_high]))
-
-
-def _effects(survey: pd.DataFrame, register: pd.DataFrame, col: str) -> pd.DataFrame:
-    """:func:`_did` per province and for the country (index ``provinces.ALL``)."""
-    panel = metrics.productivity_panel(survey, register)
-    codes = panel[col].astype("string")
-    out = {code: _did(panel.loc[codes == code]) for code in sorted(codes.dropna().unique())}
-    out[provinces.ALL] = _did(panel)
-    names = ["productivity_effect", *INTERVALS["productivity_effect"]]
-    return pd.DataFrame.from_dict(out, orient="index", columns=names)
-
-
-def _cofunding_intervals(register: pd.DataFrame, col: str) -> pd.DataFrame:
-    per = metrics.bootstrap_cofunding(register, by=col, n_boot=N_BOOT, seed=SEED).set_index(col)
-    per.index = per.index.astype("string")
-    nat = metrics.bootstrap_cofunding(register, by=None, n_boot=N_BOOT, seed=SEED)
-    nat.index = pd.Index([provinces.ALL])
-    both = pd.concat([per, nat])[["ratio_low", "ratio_high"]]
-    return both.set_axis(list(INTERVALS["cofunding_ratio"]), axis=1)
+def _shared(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """Columns read from the area table: each province's and the country's (:data:`provinces.ALL`) row
+    (an area without a number has none, as in the tables computed here)."""
+    kept = rows.loc[rows["level"].isin(("province", "country")) & rows[["value", "low", "high"]].notna().any(axis=1)]
+    columns = {}
+    for column, measure in SHARED.items():
+        chosen = kept.loc[kept["measure"] == measure].set_index("area_code")
+        chosen.index = chosen.index.astype("string")
+        low, high = INTERVALS[column]
+        columns.update({low: chosen["low"], high: chosen["high"]})
+        if column not in OWN_VALUE:
+            columns[column] = chosen["value"]
+    return columns
 
 
 def _attainment(plans: pd.DataFrame, col: str) -> pd.Series:
@@ -107,10 +103,12 @@ def headline_numbers(boundaries: str = "2025", start_year: int = 2012, end_year:
                      processed_dir: Path | str | None = None) -> tuple[pd.DataFrame, str]:
     """(table indexed by province code, with :data:`provinces.ALL` for the country; data status).
 
-    Columns are :data:`HEADLINES`; a missing table leaves its columns NaN.
+    Columns are :data:`HEADLINES` and the :data:`INTERVALS`; a missing table leaves its columns NaN.
+    The area table is cached in ``processed_dir``/derived (default :func:`paths.derived_dir`).
     """
     col = provinces.code_column(boundaries)
-    frames = {n: _load(n, processed_dir) for n in ("register", "survey", "plans")}
+    whole = {n: _load(n, processed_dir) for n in area_tables.TABLES}
+    frames = {n: whole[n] for n in ("register", "survey", "plans")}
     for name in ("register", "plans"):
         if frames[name] is not None:
             frames[name] = frames[name].loc[frames[name]["year"].between(start_year, end_year)]
@@ -119,13 +117,14 @@ def headline_numbers(boundaries: str = "2025", start_year: int = 2012, end_year:
     if register is not None:
         columns["cofunding_ratio"] = _cofunding(register, col)
         columns["cost_per_trainee"] = _per_trainee(register, col)
-        columns.update(_cofunding_intervals(register, col).to_dict("series"))
         if survey is not None:
             columns["productivity_gain"] = _gains(survey, register, col)
-            columns.update(_effects(survey.loc[survey["year"].between(start_year, end_year)], register,
-                                    col).to_dict("series"))
     if plans is not None:
         columns["plan_attainment"] = _attainment(plans, col)
+    if any(f is not None for f in whole.values()):
+        shared = area_tables.load(whole, boundaries, start_year, end_year, N_BOOT, SEED, area_tables.truth_for(whole),
+                                  Path(processed_dir) / "derived" if processed_dir else None)
+        columns.update(_shared(shared.rows))
     names = [*HEADLINES, *(c for pair in INTERVALS.values() for c in pair)]
     table = pd.DataFrame(columns).reindex(columns=names).astype(float)
     present = [f for f in frames.values() if f is not None]

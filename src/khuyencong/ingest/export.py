@@ -8,19 +8,30 @@ Safe for any cell (OWASP CSV injection advice):
 - every CSV field holding a line break (``\r`` too) is quoted, so it never starts a new row;
 - control characters XLSX and Stata cannot hold are written as visible ``\xNN`` escapes, with a
   warning naming the file and how many cells changed.
+
+Every table a report saves carries a :class:`Stamp` — its data status (SYNTHETIC or REAL), source
+and language — as three ordinary last columns, ``data_status``, ``data_source`` and ``lang``, the
+same in CSV, XLSX and .dta. Columns rather than a title line: ``pd.read_csv``, Excel and Stata's
+``import delimited`` read the file as it is, tables stacked from several reports keep each row's
+status, and a processed table's own ``data_status`` column is the same column. XLSX adds the
+stamp as document properties and an "about" sheet after the data; .dta as the dataset label, with
+value labels (in the stamp's language) on coded columns (category, funding source, status, ...).
+Files are byte-stable: XLSX and .dta carry fixed dates.
 """
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from khuyencong.core import i18n
 from khuyencong.errors import InputError
-from khuyencong.files import atomic_path
+from khuyencong.files import FIXED_TIME, atomic_path, stable_xlsx
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +43,65 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX (XML 1.0) an
 _CR_MARK = "\n\ue0ff\ue0fe"  # stands for \r while pandas writes the CSV: its \n makes the field quoted
 STATA_NAME_MAX, STATA_LABEL_MAX = 32, 80
 STATA_STR_MAX = 2045  # bytes of a fixed-width Stata string; longer text is stored as strL
+STAMP_COLUMNS = ("data_status", "data_source", "lang")
+STATUSES = ("SYNTHETIC", "REAL")
+#: coded column → i18n prefix of its labels (the codes, in order, are the keys under that prefix)
+CODED = {"category": "category", "funding_source": "funding_source", "status": "status",
+         "indicator": "plan_indicator", "region_code": "region"}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What an exported table says about itself: data ``status`` ("SYNTHETIC" or "REAL", possibly
+    qualified: "REAL (published)"), its ``source`` and the report's ``lang``."""
+
+    status: str
+    source: str
+    lang: str
+
+    def __post_init__(self):
+        if not str(self.status).startswith(STATUSES):
+            raise ValueError(f"data status must start with SYNTHETIC or REAL, not {self.status!r}")
+        i18n.check_lang(self.lang)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.status.startswith("SYNTHETIC")
+
+    def label(self, limit: int = STATA_LABEL_MAX) -> str:
+        """"SYNTHETIC · vi · <source>", cut to ``limit`` characters (Stata's dataset label)."""
+        text = " · ".join(p for p in (self.status, self.lang, self.source) if p)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    def on(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the stamp columns it lacks appended (a table's own ``data_status`` is kept)."""
+        values = dict(zip(STAMP_COLUMNS, (self.status, self.source, self.lang)))
+        return df.assign(**{c: v for c, v in values.items() if c not in df.columns})
+
+
+def stamp_of(df: pd.DataFrame) -> Stamp | None:
+    """The stamp a table carries in its columns (SYNTHETIC if any row is); None without one (no
+    rows, a column missing, several languages or a status that is neither SYNTHETIC nor REAL)."""
+    if not set(STAMP_COLUMNS) <= set(df.columns) or df.empty:
+        return None
+    statuses = sorted(set(df["data_status"].astype(str)))
+    status = next((s for s in statuses if s.startswith("SYNTHETIC")), statuses[0])
+    sources = " | ".join(dict.fromkeys(str(v) for v in df["data_source"] if str(v)))
+    langs = set(df["lang"].astype(str))
+    try:
+        return Stamp(status, sources, langs.pop()) if len(langs) == 1 else None
+    except ValueError:
+        return None
+
+
+def read_stamp(path: Path | str) -> Stamp | None:
+    """The stamp of an exported CSV or XLSX table (first sheet); None when it carries none."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    else:
+        df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    return stamp_of(df)
 
 
 def _safe_line(line: str) -> str:
@@ -101,7 +171,14 @@ def _xlsx_value(v: object) -> object:
     return safe_cell(v)
 
 
-def _write_xlsx(df: pd.DataFrame, tmp: Path, sheet: str = "data") -> None:
+def _about_rows(stamp: Stamp) -> list[list[str]]:
+    lang = stamp.lang
+    rows = [[i18n.t("bd_status", lang), stamp.status], [i18n.t("bd_source", lang), stamp.source],
+            [i18n.t("bd_language", lang), lang]]
+    return rows + ([[i18n.t("synthetic_note", lang)]] if stamp.synthetic else [])
+
+
+def _write_xlsx(df: pd.DataFrame, tmp: Path, stamp: Stamp | None, sheet: str = "data") -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -109,7 +186,14 @@ def _write_xlsx(df: pd.DataFrame, tmp: Path, sheet: str = "data") -> None:
     ws.append([safe_cell(str(c)) for c in df.columns])
     for row in df.astype(object).itertuples(index=False, name=None):
         ws.append([_xlsx_value(v) for v in row])
-    wb.save(tmp)
+    if stamp is not None:
+        about = wb.create_sheet(i18n.t("bd_about_sheet", stamp.lang)[:31])
+        for row in _about_rows(stamp):
+            about.append([safe_cell(_escape_control(v)) for v in row])
+        props = wb.properties
+        props.subject, props.description, props.language = stamp.status, stamp.source, stamp.lang
+        props.keywords = f"data_status={stamp.status}; lang={stamp.lang}"
+    tmp.write_bytes(stable_xlsx(wb))
 
 
 def stata_names(columns) -> dict[str, str]:
@@ -161,32 +245,65 @@ def _stata_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _write_dta(df: pd.DataFrame, tmp: Path, table: str | None, target: Path) -> None:
+def vocabulary(column: str, lang: str = "vi") -> dict[str, str]:
+    """Code → label (in ``lang``) of a coded column (:data:`CODED`), in the vocabulary's order."""
+    prefix = CODED[column] + "."
+    return {k[len(prefix):]: i18n.t(k, lang) for k in i18n.labels() if k.startswith(prefix)}
+
+
+def value_labelled(df: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
+    """Coded text columns as Stata integers 1…n (vocabulary order, so every file numbers alike) and
+    their value labels; a column holding a value outside the vocabulary stays text."""
+    out, labels = df.copy(), {}
+    for col in [c for c in df.columns if c in CODED and df[c].dtype == object]:
+        codes = list(vocabulary(col, lang))
+        values = df[col].where(df[col] != "")
+        if not set(values.dropna().astype(str)) <= set(codes):
+            log.info("%s: values outside its vocabulary, written as text without value labels", col)
+            continue
+        number = {code: i + 1 for i, code in enumerate(codes)}
+        out[col] = values.map(number).astype("float64" if values.isna().any() else "int16")
+        labels[col] = {number[c]: text for c, text in vocabulary(col, lang).items()}
+    return out, labels
+
+
+def _write_dta(df: pd.DataFrame, tmp: Path, table: str | None, target: Path, stamp: Stamp | None) -> None:
+    if stamp is None and "data_status" in df.columns and len(df):  # a processed table: labels are Vietnamese
+        stamp = stamp_of(df.assign(data_source=f"data/processed/{table}" if table else "", lang="vi"))
     names = stata_names(df.columns)
     labels = {names[c]: text for c, text in stata_labels(df.columns, table).items()}
-    frame = _stata_frame(df).rename(columns=names)
+    frame, values = value_labelled(_stata_frame(df), stamp.lang if stamp else "vi")
+    frame = frame.rename(columns=names)
+    values = {names[c]: v for c, v in values.items()}
     long_text = [c for c in frame.columns if frame[c].dtype == object
                  and frame[c].map(lambda v: len(v.encode()) if isinstance(v, str) else 0).max() > STATA_STR_MAX]
     try:
-        frame.to_stata(tmp, write_index=False, version=118, variable_labels=labels, convert_strl=long_text)
+        frame.to_stata(tmp, write_index=False, version=118, variable_labels=labels, convert_strl=long_text,
+                       value_labels=values or None, time_stamp=FIXED_TIME,
+                       data_label=stamp.label() if stamp else None)
     except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"{target.name}: cannot be written as Stata .dta ({str(exc).strip().splitlines()[0]}); "
                          "export to .csv or .xlsx instead, or fix the column named") from None
 
 
-def export_table(df: pd.DataFrame, path: Path | str, table: str | None = None) -> Path:
+def export_table(df: pd.DataFrame, path: Path | str, table: str | None = None, stamp: Stamp | None = None) -> Path:
     """Write ``df`` by suffix: ``.csv`` (UTF-8 BOM), ``.xlsx`` or ``.dta`` (Stata 14+, Unicode).
 
     ``table`` names the processed table, to pick the .dta variable labels from the data dictionary.
+    ``stamp`` (data status, source, language) is written into the table (:class:`Stamp`); without
+    it, a table that already holds the stamp columns keeps them and is labelled from them.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".dta"):
         raise InputError(f"{path.name}: cannot export to {suffix!r}; use .csv, .xlsx or .dta")
+    if stamp is not None:
+        df = stamp.on(df)
+    stamp = stamp or stamp_of(df)
     if suffix != ".csv":
         df = printable_frame(df, path)
-    writers = {".csv": lambda t: _write_csv(df, t), ".xlsx": lambda t: _write_xlsx(df, t),
-               ".dta": lambda t: _write_dta(df, t, table, path)}
+    writers = {".csv": lambda t: _write_csv(df, t), ".xlsx": lambda t: _write_xlsx(df, t, stamp),
+               ".dta": lambda t: _write_dta(df, t, table, path, stamp)}
     with atomic_path(path) as tmp:
         writers[suffix](tmp)
     return path

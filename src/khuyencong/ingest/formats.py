@@ -9,15 +9,16 @@ of ``.docx`` files through ``python-docx`` and of text PDFs through ``pdfplumber
 
 A :class:`Grid` holds cell values (NFC text stripped, numbers as read, ``""`` for empty); a
 merged cell keeps its value in its top-left cell only, and ``merged`` lists the ranges.
-Hidden sheets are not read: :attr:`Document.skipped` says so.
+Hidden sheets are not read: :attr:`Document.skipped` says so. :func:`read_workbook` reads an
+``.xlsx`` the same way but keeps its cells as the workbook stores them (see :func:`stored_value`).
 """
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -31,6 +32,8 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EXTENSION_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".ods": "ods", ".xls": "xls", ".csv": "csv",
                   ".tsv": "csv", ".txt": "csv", ".htm": "html", ".html": "html", ".docx": "docx", ".pdf": "pdf"}
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
+#: Integers below this size are written by Excel as plain digits (``4``, never ``4.0`` or ``4E+0``).
+EXACT_INTEGERS = 1e15
 
 
 class NeedsOcrError(UnreadableFileError):
@@ -58,6 +61,7 @@ class Document:
     notices: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    stored: bool = False  # cells as the workbook stores them (:func:`read_workbook`), not stripped text
 
 
 def cell_text(value: object) -> str:
@@ -78,6 +82,28 @@ def _cell(value: object) -> object:
 def _square(rows: list[list[object]]) -> list[list[object]]:
     width = max((len(r) for r in rows), default=0)
     return [[_cell(v) for v in r] + [""] * (width - len(r)) for r in rows]
+
+
+def stored_value(value: object) -> object:
+    """A calamine cell as the workbook stores it: calamine returns every number as a float and a
+    date as :class:`~datetime.date`, where the file holds ``<v>4</v>`` and a date-time serial; so an
+    integral float is an ``int`` (``4``, not ``4.0``, in the rejected-rows files), a date a midnight
+    :class:`~datetime.datetime`, empty ``None``, text NFC but not stripped, and ``4.5`` stays ``4.5``."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() and -EXACT_INTEGERS < value < EXACT_INTEGERS else value
+    if kind is str:
+        if not value:
+            return None
+        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+    if kind is date:
+        return datetime.combine(value, time())
+    return value
+
+
+def _stored_rows(rows: list[list[object]]) -> list[list[object]]:
+    width = max((len(r) for r in rows), default=0)
+    return [[stored_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
 # ---------------------------------------------------------------- sniffing
@@ -128,7 +154,14 @@ def read_document(path: Path | str) -> Document:
 
 # ---------------------------------------------------------------- spreadsheets
 
-def _read_calamine(data: bytes, path: Path) -> Document:
+def read_workbook(path: Path | str) -> Document:
+    """The visible sheets of an ``.xlsx`` (or ``.ods``) with cells as stored (:func:`stored_value`):
+    the fast reader for a register laid out under a header row, typed as openpyxl types it."""
+    path = Path(path)
+    return _read_calamine(path.read_bytes(), path, stored=True)
+
+
+def _read_calamine(data: bytes, path: Path, stored: bool = False) -> Document:
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     archive = open_zip(data, path.name)
@@ -137,21 +170,28 @@ def _read_calamine(data: bytes, path: Path) -> Document:
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise UnreadableFileError(f"{path.name}: cannot read the workbook ({exc})") from exc
-    doc = Document("xlsx" if path.suffix.lower() != ".ods" else "ods", [])
+        raise UnreadableFileError(f"{path.name}: cannot read the workbook ({exc}); open it in Excel and save it "
+                                  "again") from exc
+    doc = Document("xlsx" if path.suffix.lower() != ".ods" else "ods", [], stored=stored)
+    cells = 0
     for meta in wb.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible:
             doc.skipped.append((meta.name, "hidden sheet"))
             continue
         try:
             ws = wb.get_sheet_by_name(meta.name)
+        except Exception as exc:  # calamine's errors for a damaged sheet
+            raise UnreadableFileError(f"{path.name}: cannot read sheet {meta.name!r} ({exc})") from exc
+        cells += ws.height * ws.width  # every visible sheet becomes Python cells: the file's total counts
+        limits.CELLS.check(cells, f"{path.name} (visible sheets up to {meta.name!r})")
+        try:
             r0, c0 = ws.start or (0, 0)
             rows = [[""] * c0 + list(r) for r in ws.to_python(skip_empty_area=False)]
         except Exception as exc:  # calamine's errors for a damaged sheet
             raise UnreadableFileError(f"{path.name}: cannot read sheet {meta.name!r} ({exc})") from exc
         rows = [[] for _ in range(r0)] + rows
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
-        doc.grids.append(Grid(meta.name, _square(rows), merged))
+        doc.grids.append(Grid(meta.name, (_stored_rows if stored else _square)(rows), merged))
     return doc
 
 

@@ -31,7 +31,7 @@ from khuyencong.files import atomic_write_text, sha256_file
 from khuyencong.errors import InputError
 
 PROVENANCE_NAME = "provenance.yml"
-EXCLUDED_NAMES = frozenset({"README.md", PROVENANCE_NAME})
+EXCLUDED_NAMES = frozenset({"README.md", PROVENANCE_NAME, "inputs.yml"})  # inputs.yml declares, it is not data
 REQUIRED_FIELDS = ("source", "licence", "description")
 DATE_FIELDS = ("created", "retrieved")
 OPTIONAL_FIELDS = ("url", "generator", "note")

@@ -3,37 +3,34 @@
 The content type is sniffed by :mod:`khuyencong.ingest.formats` (a CSV saved as ``.xlsx`` is read
 as CSV, an HTML table saved as ``.xls`` as HTML): CSV text goes through
 :mod:`khuyencong.ingest.csvfile`, a GSO PX-Web export through :func:`read_pxweb_raw`, every other
-``.xlsx`` workbook through openpyxl (:func:`read_xlsx_raw`), every other table format (``.xls``,
-``.ods``, HTML, Word and PDF tables) through the grids of :func:`khuyencong.ingest.formats.read_document`. Headers are matched by
+``.xlsx`` workbook through python-calamine with its cells as stored (:func:`read_xlsx_raw`), every
+other table format (``.xls``, ``.ods``, HTML, Word and PDF tables) through the grids of
+:func:`khuyencong.ingest.formats.read_document`. Headers are matched by
 :mod:`khuyencong.ingest.headers`. Cell values are kept as printed; parsing and checking happen in
 :mod:`khuyencong.ingest.validate`. A file laid out as an annex (no recognised header row) is read
 through its reviewed mapping instead: see ``khuyencong map``.
 """
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from khuyencong import limits
 from khuyencong.core import datasets as ds
-from khuyencong.errors import InputError
 from khuyencong.ingest.csvfile import is_pxweb, read_csv_raw
-from khuyencong.ingest.formats import Document, Grid, UnreadableFileError, read_document, sniff
+from khuyencong.ingest.formats import Document, Grid, read_document, read_workbook, sniff
 from khuyencong.ingest.headers import HEADER_SCAN_ROWS, RawFormatError, all_keys, find_header, fold, \
     header_index, plain_text, resolve_layout, score, split_header
 from khuyencong.ingest.problems import Problem
 from khuyencong.ingest.rawtable import RawTable, finish
-from khuyencong.ingest.zipbounds import check_sheets, open_zip
 from khuyencong.paths import relative_to_root
 
 #: Suffixes of the table files a folder given to ``validate``/``clean`` is searched for.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
-# ---------------------------------------------------------------- .xls, .ods, HTML, Word and PDF tables
+# ---------------------------------------------------------------- sheets and tables of every format
 
 def _head(grid: Grid) -> list[list[str]]:
     return [[plain_text(v) for v in row] for row in grid.rows[:HEADER_SCAN_ROWS + 1]]
@@ -42,6 +39,8 @@ def _head(grid: Grid) -> list[list[str]]:
 def _pick_grid(doc: Document, sheet: str | None, dataset: str | None, where: str) -> Grid:
     names = [g.name for g in doc.grids]
     if sheet is not None:
+        if sheet in dict(doc.skipped):
+            raise RawFormatError(f"{where}: sheet {sheet!r} is hidden; unhide it to read it")
         if sheet not in names:
             raise RawFormatError(f"{where}: no sheet {sheet!r}; sheets: {names}")
         return doc.grids[names.index(sheet)]
@@ -62,19 +61,18 @@ def _pick_grid(doc: Document, sheet: str | None, dataset: str | None, where: str
     return doc.grids[names.index(best[0])]
 
 
-def _nfc(value: object) -> object:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
 def read_grid_raw(path: Path, doc: Document, dataset: str | None = None, sheet: str | None = None) -> RawTable:
-    """The data table among the grids of ``doc`` (.xls, .ods, HTML, Word, PDF): the best-matching header."""
+    """The data table among the grids of ``doc`` (any table format): the best-matching header.
+    Grid text is NFC already (:mod:`khuyencong.ingest.formats`)."""
     where = relative_to_root(path)
     grid = _pick_grid(doc, sheet, dataset, where)
     where_sheet = f"{where} [sheet {grid.name}]"
     start, n_rows, cells, dataset, mapping, ignored = resolve_layout(_head(grid), dataset, where_sheet)
     skip, width = start + n_rows, len(cells)
-    rows = [[_nfc(v) for v in (list(r) + [None] * width)[:width]] for r in grid.rows[skip:]]
+    rows = [r[:width] + [None] * (width - len(r)) for r in grid.rows[skip:]]
     body = pd.DataFrame(rows, columns=range(width), dtype=object)
+    if doc.stored:  # columns typed by their cells (ints with blanks → float) as before the switch to calamine
+        body = body.infer_objects()
     raw = finish(body, skip + 1, mapping, dataset,
                  dict(source=where, sheet=grid.name, ignored_headers=ignored, encoding=doc.encoding,
                       header_rows=tuple(range(start + 1, skip + 1))))
@@ -84,93 +82,20 @@ def read_grid_raw(path: Path, doc: Document, dataset: str | None = None, sheet: 
 
 # ---------------------------------------------------------------- XLSX
 
-def _sheet_rows(ws, limit: int | None = None) -> list[list[str]]:
-    return [[plain_text(v) for v in row] for row in ws.iter_rows(max_row=limit, values_only=True)]
-
-
-def _visible(wb) -> list[str]:
-    return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
-
-
-def _pick_sheet(wb, sheet: str | None, dataset: str | None, where: str):
-    if sheet is not None:
-        if sheet not in wb.sheetnames:
-            raise RawFormatError(f"{where}: no sheet {sheet!r}; sheets: {wb.sheetnames}")
-        return sheet
-    keys = header_index(dataset) if dataset else all_keys()
-    scored = []
-    for name in _visible(wb):
-        found = find_header(_sheet_rows(wb[name], HEADER_SCAN_ROWS + 1), keys)
-        if found:
-            scored.append((score(found[2], keys), name))
-    if not scored:
-        raise RawFormatError(f"{where}: no visible sheet has a recognisable header row (sheets: {wb.sheetnames}); "
-                             "put the data under a header row such as 'Năm', 'Tỉnh/thành phố', ...")
-    top = max(s for s, _ in scored)
-    best = [n for s, n in scored if s == top]
-    if len(best) > 1:
-        raise RawFormatError(f"{where}: sheets {best} look equally like data; pass the sheet to read.")
-    return best[0]
-
-
 def _hidden_sheets(where: str, hidden: list[str]) -> list[Problem]:
     """A warning per hidden sheet: its rows are not read (a stale draft must not replace the data)."""
     return [Problem(where, name, None, "", "", f"hidden sheet {name!r} was not read",
-                    "unhide the sheet if it holds the data, or pass the sheet to read", "warning", "hidden sheet")
+                    "unhide the sheet if it holds the data", "warning", "hidden sheet")
             for name in hidden]
 
 
-def _body_rows(ws, first: int, width: int, where: str) -> list[tuple]:
-    """The rows from ``first`` on, ``width`` cells each; the row and cell limits checked as they come."""
-    rows, most = [], min(limits.ROWS.value(), limits.CELLS.value() // max(width, 1))
-    for r in ws.iter_rows(min_row=first, max_col=width, values_only=True):
-        rows.append((tuple(r) + (None,) * width)[:width])
-        if len(rows) > most:
-            limits.ROWS.check(len(rows), where)
-            limits.CELLS.check(len(rows) * width, where)
-    return rows
-
-
 def read_xlsx_raw(path: Path, dataset: str | None = None, sheet: str | None = None) -> RawTable:
-    """An .xlsx workbook through openpyxl: numbers keep the type the file stores (``4`` vs ``4.0``),
-    which the rejected-rows files print as they are. Hidden sheets are skipped with a warning, and
-    the rows are read to the sheet's last row whatever its stored ``<dimension>`` says."""
-    where = relative_to_root(path)
-    check_sheets(open_zip(path.read_bytes(), where), where)
-    try:
-        return _read_xlsx(path, where, dataset, sheet)
-    except (InputError, MemoryError):
-        raise
-    except Exception as exc:  # openpyxl raises KeyError, TypeError, XML errors... on a damaged workbook
-        raise UnreadableFileError(f"{where}: cannot read the workbook ({type(exc).__name__}: {exc}); "
-                                  "open it in Excel and save it again") from None
-
-
-def _read_xlsx(path: Path, where: str, dataset: str | None, sheet: str | None) -> RawTable:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        name = _pick_sheet(wb, sheet, dataset, where)
-        hidden = [n for n in wb.sheetnames if n not in _visible(wb) and n != name]
-        ws = wb[name]
-        ws.reset_dimensions()  # a stale stored <dimension> must not cut rows off
-        where_sheet = f"{where} [sheet {name}]"
-        start, n_rows, cells, dataset, mapping, ignored = resolve_layout(
-            _sheet_rows(ws, HEADER_SCAN_ROWS + 1), dataset, where_sheet)
-        skip = start + n_rows
-        width = len(cells)
-        rows = _body_rows(ws, skip + 1, width, where_sheet)
-    finally:
-        wb.close()
-    body = pd.DataFrame(rows, columns=range(width), dtype=object)
-    for col in body.columns:  # text cells NFC like CSV text; numbers stay numbers
-        body[col] = body[col].map(_nfc)
-    raw = finish(body, skip + 1, mapping, dataset,
-                 dict(source=where, sheet=name, ignored_headers=ignored, encoding=None,
-                      header_rows=tuple(range(start + 1, skip + 1))))
-    raw.extra_problems = _hidden_sheets(where, hidden)
-    return raw
+    """An .xlsx workbook through python-calamine, cells as the workbook stores them
+    (:func:`khuyencong.ingest.formats.read_workbook`): ``4`` stays ``4`` and ``4.5`` stays ``4.5``,
+    as the rejected-rows files print them. Hidden sheets are skipped with a warning; the rows are
+    read to the sheet's last cell whatever its stored ``<dimension>`` says, the sheet's real extent
+    checked against the limits before it is expanded."""
+    return read_grid_raw(path, read_workbook(path), dataset, sheet)
 
 
 # ---------------------------------------------------------------- PX-Web (GSO) → province_stats

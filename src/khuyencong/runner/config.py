@@ -22,6 +22,9 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _KERNEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # Jupyter kernel names
 _SCALAR = (str, int, float, bool, type(None))
 _RESERVED_PARAMS = {"province", "start_year", "end_year", "boundaries", "lang", "processed_dir", "output_dir"}
+# Headlines the province map can be coloured by (``map_headline:``); the first is the default.
+MAP_HEADLINES = ("cofunding_ratio", "productivity_effect", "cost_per_trainee", "plan_attainment",
+                 "plan_attainment_trainees")
 
 
 class ConfigError(ConfigurationError):
@@ -48,6 +51,7 @@ class NotebookSpec:
     whole_inputs: tuple[str, ...]    # tables a province run depends on entirely (e.g. comparisons)
     title: dict[str, str]
     parameters: dict[str, Any]
+    formats: tuple[str, ...] = ("html",)  # outputs of its runs (runner.exports); reports.yml's formats by default
 
     @property
     def path(self) -> Path:
@@ -66,7 +70,8 @@ class Config:
     notebooks: tuple[NotebookSpec, ...]
     path: Path | None = None         # the file read
     source: str = CONFIG_NAME        # the same, as shown in the manifest
-    formats: tuple[str, ...] = ("html",)  # outputs of every run besides the notebook (runner.exports)
+    formats: tuple[str, ...] = ("html",)  # default outputs of a notebook's runs (runner.exports)
+    map_headline: str = MAP_HEADLINES[0]  # the headline the province map is coloured by
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,10 @@ class Run:
     def code_column(self) -> str:
         """The column of the processed tables that holds ``code``."""
         return provinces.code_column(self.boundaries)
+
+    def formats(self, override: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """What this run produces: ``override`` (``--formats``) or its notebook's formats."""
+        return tuple(override) if override else self.notebook.formats
 
     @property
     def run_id(self) -> str:
@@ -131,11 +140,22 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _notebook(block: Any, index: int) -> NotebookSpec:
+def _formats(value: Any, what: str, name: str | None = None) -> tuple[str, ...]:
+    """Checked formats; a Word version only for the notebooks that have one."""
+    from khuyencong.runner.exports import DOCX_NOTEBOOKS, check_formats
+
+    formats = check_formats(_list(value, what), lambda m: ConfigError(f"{CONFIG_NAME}: {what}: {m}"))
+    if name is not None and "docx" in formats and name not in DOCX_NOTEBOOKS:
+        raise ConfigError(f"{CONFIG_NAME}: {what}: only {', '.join(DOCX_NOTEBOOKS)} has a Word (docx) "
+                          f"version; remove docx here")
+    return formats
+
+
+def _notebook(block: Any, index: int, default_formats: tuple[str, ...] = ("html",)) -> NotebookSpec:
     where = f"{CONFIG_NAME}: notebooks[{index}]"
     if not isinstance(block, dict) or "name" not in block:
         raise ConfigError(f"{where} must be a mapping with at least 'name' (the notebook file stem)")
-    unknown = set(block) - {"name", "scope", "inputs", "whole_inputs", "title", "parameters"}
+    unknown = set(block) - {"name", "scope", "inputs", "whole_inputs", "title", "parameters", "formats"}
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
     name = str(block["name"])
@@ -162,7 +182,9 @@ def _notebook(block: Any, index: int) -> NotebookSpec:
         title = {"vi": title, "en": title}
     if not isinstance(title, dict):
         raise ConfigError(f"{where} ({name}): title must be text or a mapping {{vi: ..., en: ...}}, got {title!r}")
-    return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params)
+    formats = _formats(block["formats"], f"notebooks[{index}] ({name}): formats", name) if "formats" in block \
+        else default_formats
+    return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params, formats)
 
 
 def _int(value, what: str) -> int:
@@ -206,7 +228,10 @@ def load_config(path: Path | None = None) -> Config:
     blocks = data.get("notebooks") or []
     if not isinstance(blocks, list):
         raise ConfigError(f"{CONFIG_NAME}: 'notebooks' must be a list of blocks (- name: ...), got {blocks!r}")
-    notebooks = tuple(_notebook(b, i) for i, b in enumerate(blocks))
+    from khuyencong.runner.exports import DEFAULT_FORMATS
+
+    formats = _formats(data.get("formats", list(DEFAULT_FORMATS)), "formats")
+    notebooks = tuple(_notebook(b, i, formats) for i, b in enumerate(blocks))
     if not notebooks:
         raise ConfigError(f"{CONFIG_NAME}: 'notebooks' lists nothing to run")
     names = [nb.name for nb in notebooks]
@@ -219,11 +244,12 @@ def load_config(path: Path | None = None) -> Config:
     if not isinstance(kernel, str) or not _KERNEL_RE.fullmatch(kernel):
         raise ConfigError(f"{CONFIG_NAME}: kernel must be a Jupyter kernel name (letters, digits, ., _ and -), "
                           f"got {kernel!r}")
-    from khuyencong.runner.exports import check_formats
-
-    formats = check_formats(_list(data.get("formats", ["html"]), "formats"), ConfigError)
+    map_headline = data.get("map_headline", MAP_HEADLINES[0])
+    if map_headline not in MAP_HEADLINES:
+        raise ConfigError(f"{CONFIG_NAME}: map_headline must be one of {', '.join(MAP_HEADLINES)}, "
+                          f"got {map_headline!r}")
     return Config(years[0], years[1], boundaries, langs, data.get("provinces", "all"),
-                  timeout, kernel, notebooks, path, paths.relative_to_root(path), formats)
+                  timeout, kernel, notebooks, path, paths.relative_to_root(path), formats, map_headline)
 
 
 # ---------------------------------------------------------------- provinces and slugs

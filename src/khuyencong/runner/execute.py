@@ -82,7 +82,30 @@ def execute_run(spec: dict) -> dict:
     from khuyencong.runner.notebooks import execute
 
     started, t0 = now_iso(), time.perf_counter()
-    os.environ["KHUYENCONG_ROOT"] = spec["root"]
+    with _project_root(spec["root"]):
+        error = _execute_and_store(spec, execute, exports)
+    return {"run_id": spec["run_id"], "status": "failed" if error else "ok", "error": error,
+            "started": started, "finished": now_iso(), "duration_s": round(time.perf_counter() - t0, 2),
+            "host": os.uname().nodename}
+
+
+@contextmanager
+def _project_root(root: str):
+    """``KHUYENCONG_ROOT`` = ``root`` for the kernel this run starts, restored afterwards (a run
+    executed in the caller's process must not move the caller's project)."""
+    before = os.environ.get("KHUYENCONG_ROOT")
+    os.environ["KHUYENCONG_ROOT"] = root
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KHUYENCONG_ROOT", None)
+        else:
+            os.environ["KHUYENCONG_ROOT"] = before
+
+
+def _execute_and_store(spec: dict, execute, exports) -> str | None:
+    """Run the notebook into the staging folder, then its HTML and other formats; the error line or None."""
     staging = Path(spec["staging"])
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -103,6 +126,4 @@ def execute_run(spec: dict) -> dict:
                 exports.export(target, spec)
     except Exception as exc:  # a notebook that cannot be stored is a failed run, not a crash
         error = error or f"storing the output failed: {first_line(exc)}"
-    return {"run_id": spec["run_id"], "status": "failed" if error else "ok", "error": error,
-            "started": started, "finished": now_iso(), "duration_s": round(time.perf_counter() - t0, 2),
-            "host": os.uname().nodename}
+    return error

@@ -20,7 +20,8 @@ _EMPTY_INDEX_HEAD = re.compile(r"(<thead>\s*<tr[^>]*>)\s*<th></th>")
 _ROW_NUMBER = re.compile(r"(<tr>)\s*<th>(\d+)</th>")
 _LEAKS = (re.compile(r"(?<![\w.:/])/(?:home|root|tmp|work|Users|usr|var|opt|mnt|srv)/[^\s\"'<>]*"),
           re.compile(r"[A-Za-z]:\\\\?(?:Users|Windows)\\[^\s\"'<>]*"),
-          re.compile(r"\b\w*Warning: "))
+          re.compile(r"\b\w*Warning: "),
+          re.compile(r"Traceback \(most recent call last\)"))
 
 
 def check_formats(formats: Iterable[str], error=ValueError) -> tuple[str, ...]:

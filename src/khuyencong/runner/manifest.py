@@ -51,9 +51,15 @@ def environment() -> dict:
             "platform": platform.platform(terse=True), "packages": versions}
 
 
-def command_line() -> str:
-    """The command as typed, without the absolute path of the executable."""
-    return " ".join(["khuyencong", *map(shlex.quote, sys.argv[1:])])
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as typed (``argv``: default ``sys.argv``), without the absolute path of the
+    executable, and with absolute paths among the arguments (``--config /x/y``, ``--config=/x/y``)
+    shown relative to the project root: the manifest is published."""
+    def shown(arg: str) -> str:
+        option, eq, value = arg.partition("=") if arg.startswith("-") else ("", "", arg)
+        return option + eq + (paths.relative_to_root(value) if value.startswith("/") else value)
+
+    return " ".join(["khuyencong", *(shlex.quote(shown(a)) for a in (sys.argv if argv is None else argv)[1:])])
 
 
 def reproduce_command(notebook: str, parameters: dict, kernel: str) -> str:

@@ -86,14 +86,14 @@ def reason(fingerprint: dict, previous: dict | None, outputs_exist: bool, force:
 
 
 def plan(runs: list[Run], cache: fp.HashCache, force: bool = False, kernel: str = "khuyencong",
-         formats: tuple[str, ...] = ("html",)) -> tuple[list[Planned], dict]:
-    """Fingerprint every run and decide; also returns the input table entries."""
+         formats: tuple[str, ...] | None = None) -> tuple[list[Planned], dict]:
+    """Fingerprint every run and decide; also returns the input table entries. ``formats``
+    (``--formats``) replaces each notebook's formats from reports.yml."""
     tables = input_tables(runs, cache)
-    common = {"code": fp.package_hash(cache), "environment": fp.lock_hash(cache), "kernel": kernel,
-              "formats": list(formats)}
+    common = {"code": fp.package_hash(cache), "environment": fp.lock_hash(cache), "kernel": kernel}
     planned = []
     for r in runs:
-        finger, detail = _fingerprint(r, tables, common, cache)
+        finger, detail = _fingerprint(r, tables, {**common, "formats": list(r.formats(formats))}, cache)
         previous = publish.load_state(r)
         why = reason(finger, previous, publish.outputs_exist(r), force)
         planned.append(Planned(r, finger, detail, why, previous))

@@ -29,6 +29,7 @@ from khuyencong.runner.lock import RunLock
 from khuyencong.runner.plan import Planned, data_version, input_tables, plan
 
 log = logging.getLogger(__name__)
+SHARED_BY = ("90_province_report",)  # notebooks that read analysis.area_tables (precomputed before the runs)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
         raise ConfigError("the filters select no run; check --province/--notebook/--lang against reports.yml")
     if options.dry_run:
         planned, _ = plan(runs, fp.HashCache(paths.state_dir()), options.force, config.kernel,
-                          _formats(options, config))
+                          _formats(options, runs))
         _log_plan(planned, options.quiet)
         todo = sum(p.reason is not None for p in planned)
         log.info("dry run: %d of %d runs would run; nothing was executed", todo, len(planned))
@@ -84,12 +85,13 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
 def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], t0: float) -> int:
     cache = fp.HashCache(paths.state_dir())
     all_tables = input_tables(all_runs, cache)  # every input of the matrix must exist, not just the selected
-    formats = _formats(options, config)
+    formats = _formats(options, runs)
     planned, _ = plan(runs, cache, options.force, config.kernel, formats)
     _log_plan(planned, options.quiet)
     todo = [p for p in planned if p.reason is not None]
     timeout = options.timeout or config.timeout
     workers = options.workers or os.cpu_count() or 1
+    _precompute_shared(todo)
     records = execute(todo, workers, options.scheduler, timeout, options.kernels) if todo else []
     errors = _refresh_index(all_runs, config, all_tables, cache, bool(records))
     cache.save(keep_tables={e["sha256"] for e in all_tables.values()})
@@ -104,12 +106,33 @@ def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], 
     return 1 if failures or errors else 0
 
 
-def _formats(options: Options, config) -> tuple[str, ...]:
-    """The formats of this run (``--formats`` or reports.yml); a PDF needs the browser now, not after the runs."""
+def _precompute_shared(todo: list[Planned]) -> None:
+    """The tables every brief shares (:mod:`analysis.area_tables`), computed once here under the lock
+    so that no two workers compute them; a failure is left to the runs, which compute on a miss."""
+    readers = [p.run for p in todo if p.run.notebook.name in SHARED_BY]
+    if not readers:
+        return
+    from khuyencong.analysis import area_tables
+
+    wanted = {(r.boundaries, r.start_year, r.end_year, r.extra.get("n_boot", area_tables.N_BOOT),
+               r.extra.get("seed", area_tables.SEED)) for r in readers}
+    for scope in sorted(wanted):
+        t = time.perf_counter()
+        try:
+            area_tables.precompute(*scope)
+        except Exception as exc:  # noqa: BLE001 — the runs report the real error with their notebook
+            log.warning("shared tables %s not precomputed: %s", scope, exc)
+            continue
+        log.info("shared tables %s ready in %.1f s", scope, time.perf_counter() - t)
+
+
+def _formats(options: Options, runs: list[Run]) -> tuple[str, ...] | None:
+    """``--formats`` (None: each notebook's formats from reports.yml); a PDF needs the browser now,
+    not after the runs."""
     from khuyencong.runner.exports import check_formats
 
-    formats = check_formats(options.formats or config.formats, ConfigError)
-    if "pdf" in formats:
+    formats = check_formats(options.formats, ConfigError) if options.formats else None
+    if any("pdf" in r.formats(formats) for r in runs):
         from khuyencong.runner.pdf import browser
 
         browser()
@@ -208,7 +231,7 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
     try:
         places = {b: runconfig.places(config, b) for b in config.boundaries}
         build_site(places, all_runs, statuses, version, datetime.now(timezone.utc).date().isoformat(),
-                   (config.start_year, config.end_year))
+                   (config.start_year, config.end_year), map_headline=config.map_headline)
     except Exception as exc:  # the runs are published; say what broke the index
         from khuyencong.runner.execute import first_line
 

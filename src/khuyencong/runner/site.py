@@ -1,32 +1,60 @@
 """``reports/index.html`` (Vietnamese) and ``reports/index.en.html``: every province with its
-headline numbers and links to its reports in each language. One self-contained file per
-language (the CSS of ``templates/index.css`` inlined, no external assets), readable on a phone;
-the page is ``templates/index.html.j2``.
+headline numbers (and their intervals), links to its reports in each language and format and to
+its tables bundle, and a tile map of the country coloured by a chosen headline.
+
+Each page is one file (the CSS of ``templates/index.css`` inlined, no external assets; the page is
+``templates/index.html.j2``), readable on a phone. Besides it the build writes the maps, one SVG
+per headline, language and boundaries (``reports/maps/``; the index shows the one ``reports.yml``
+names in ``map_headline`` and, with JavaScript, lets the reader switch), and one XLSX bundle per
+province and language in its report folder (:mod:`khuyencong.views.bundle`). Maps and bundles are
+rewritten only when what they are made from changed (keys in ``reports/.state/site_outputs.json``).
 """
 from __future__ import annotations
 
+import json
+import logging
 import math
 from functools import lru_cache
 from html import escape
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
+from khuyencong import fingerprint as fp
 from khuyencong import paths
 from khuyencong.core import i18n
 from khuyencong.core import provinces
-from khuyencong.files import atomic_write_text
-from khuyencong.runner.config import NATIONAL_SLUG, Place, Run
+from khuyencong.files import atomic_write_text, sha256_file
+from khuyencong.runner.config import MAP_HEADLINES, NATIONAL_SLUG, Place, Run
+
+log = logging.getLogger(__name__)
 
 INDEX_FILES = {"vi": "index.html", "en": "index.en.html"}
+MAPS_DIR = "maps"
+DEFAULT_MAP_HEADLINE = MAP_HEADLINES[0]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+_STATE_FILE = "site_outputs.json"
 #: Index columns: headline column of :func:`analysis.headlines.headline_numbers` → its label key.
-_HEADLINES = {"cofunding_ratio": "site_h_cofunding", "productivity_effect": "site_h_productivity_effect",
-              "productivity_gain": "site_h_productivity_gain", "cost_per_trainee": "site_h_cost_per_trainee",
-              "plan_attainment": "site_h_plan_attainment_money"}
-_PERCENT = ("productivity_effect", "productivity_gain", "plan_attainment")
-_MAP_MEASURE = "cofunding_ratio"
+_LABELS = {"cofunding_ratio": "site_h_cofunding", "productivity_effect": "site_h_productivity_effect",
+           "productivity_gain": "site_h_productivity_gain", "cost_per_trainee": "site_h_cost_per_trainee",
+           "plan_attainment": "site_h_plan_attainment_money",
+           "plan_attainment_trainees": "site_h_plan_attainment_trainees"}
+_PERCENT = ("productivity_effect", "productivity_gain", "plan_attainment", "plan_attainment_trainees")
+#: Where each headline's numbers come from (the map's source note).
+_MAP_SOURCES = {"cofunding_ratio": "site_map_src_register", "cost_per_trainee": "site_map_src_register",
+                "productivity_effect": "site_map_src_survey", "plan_attainment": "site_map_src_plans",
+                "plan_attainment_trainees": "site_map_src_plans"}
+
+
+class Section(NamedTuple):
+    """One boundaries' part of the index: its places, runs, headline table and data status."""
+    boundaries: str
+    places: list[Place]
+    runs: list[Run]
+    numbers: Any                 # pandas DataFrame of analysis.headlines.headline_numbers
+    status: str | None = None    # None: the page's data status
 
 
 def _escape(value):
@@ -41,6 +69,22 @@ def _template():
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True,
                       finalize=_escape)
     return env.get_template("index.html.j2")
+
+
+def _columns() -> list[str]:
+    """The headline columns of the index, in :data:`analysis.headlines.HEADLINES` order."""
+    from khuyencong.analysis.headlines import HEADLINES
+
+    return [c for c in HEADLINES if c in _LABELS]
+
+
+def _label(col: str, lang: str, interval: bool = True) -> str:
+    """A headline's name; with ``interval``, marked "[95% CI]" when the index shows its interval."""
+    from khuyencong.analysis.headlines import INTERVALS
+
+    label, ci = i18n.t(_LABELS[col], lang), i18n.t("site_ci", lang)
+    bare = label.removesuffix(" " + ci)
+    return bare + " " + ci if interval and col in INTERVALS else bare
 
 
 def _fmt(key: str, value: float, lang: str) -> str:
@@ -72,18 +116,20 @@ def _report_items(place_runs: list[Run], statuses: dict[str, str], lang: str) ->
     return items
 
 
-def _card(place: Place, place_runs: list[Run], numbers, statuses: dict[str, str], lang: str,
-          boundaries: str) -> dict:
-    key = NATIONAL_SLUG if place.code is None else place.code
-    rows = [_cell(col, numbers.loc[key] if key in numbers.index else None, lang) for col in _HEADLINES]
+def _name(place: Place, lang: str) -> str:
     if place.code is None:
-        name = i18n.t("site_national", lang)
-    else:
-        name = place.name_en if lang == "en" else place.name
+        return i18n.t("site_national", lang)
+    return place.name_en if lang == "en" else place.name
+
+
+def _card(place: Place, place_runs: list[Run], numbers, statuses: dict[str, str], lang: str,
+          boundaries: str, bundle: str | None) -> dict:
+    key = NATIONAL_SLUG if place.code is None else place.code
+    rows = [_cell(col, numbers.loc[key] if key in numbers.index else None, lang) for col in _columns()]
     region = _region(place, boundaries)
-    return {"national": place.code is None, "slug": place.slug, "name": name, "rows": rows,
+    return {"national": place.code is None, "slug": place.slug, "name": _name(place, lang), "rows": rows,
             "region": region, "region_name": i18n.t(f"region.{region}", lang) if region else "",
-            "reports": _report_items(place_runs, statuses, lang)}
+            "reports": _report_items(place_runs, statuses, lang), "bundle": bundle}
 
 
 def _region(place: Place, boundaries: str) -> str:
@@ -92,48 +138,119 @@ def _region(place: Place, boundaries: str) -> str:
     return next(p.region_code for p in provinces.records(boundaries) if p.code == place.code)
 
 
+def _number(numbers, col: str) -> float:
+    return float("nan") if numbers is None or col not in numbers else float(numbers[col])
+
+
 def _cell(col: str, numbers, lang: str) -> dict:
-    """One headline of a province: text with its interval, and the number to sort by."""
+    """One headline of a province: text with its interval (when it has one), and the number to sort by."""
     from khuyencong.analysis.headlines import INTERVALS
 
-    value = float("nan") if numbers is None else float(numbers[col])
+    value = _number(numbers, col)
     text = _fmt(col, value, lang)
-    low, high = (float("nan"),) * 2 if numbers is None or col not in INTERVALS else \
-        (float(numbers[c]) for c in INTERVALS[col])
+    low, high = (_number(numbers, c) for c in INTERVALS.get(col, ("", "")))
     if not (math.isnan(low) or math.isnan(high)):
         text += f" [{_fmt(col, low, lang)}; {_fmt(col, high, lang)}]"
     return {"text": text, "sort": "" if math.isnan(value) else repr(round(value, 6))}
 
 
-def _map_svg(numbers, boundaries: str, lang: str, data_status: str) -> Markup:
-    """The tile map of :data:`_MAP_MEASURE` as inline SVG (deterministic, no external file)."""
-    import io
+# ---------------------------------------------------------------- maps and bundles
 
+class _Outputs:
+    """Files written beside the index, each rewritten only when the key of what it is made from
+    (plus the package's code) differs from the one recorded when it was last written."""
+
+    def __init__(self):
+        self.path = paths.state_dir() / _STATE_FILE
+        try:
+            self.keys = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.keys = {}
+        self.code = fp.package_hash(fp.HashCache(paths.state_dir()))
+        self.written = 0
+
+    def make(self, target: Path, inputs, write) -> str:
+        """``write(target)`` unless ``inputs`` are those of the existing ``target``; its href."""
+        rel = target.relative_to(paths.reports_dir()).as_posix()
+        key = fp.sha256_json({"code": self.code, "inputs": inputs})
+        if self.keys.get(rel) != key or not target.is_file():
+            write(target)
+            self.keys[rel] = key
+            self.written += 1
+        return rel
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.keys, sort_keys=True, indent=0) + "\n")
+
+
+def _draw_map(target: Path, frame, col: str, section: Section, lang: str) -> None:
     from khuyencong.views import plots, tilemap
 
-    frame = numbers.reset_index(names="code")
+    fig = tilemap.tile_map(frame, col, boundaries=section.boundaries, lang=lang, label=_label(col, lang, False),
+                           formatter=lambda v: _fmt(col, v, lang))
+    plots.add_note(fig, section.status, source=i18n.t(_MAP_SOURCES[col], lang), boundaries=section.boundaries,
+                   lang=lang)
+    plots.save_figure(fig, target.with_name(target.name.removesuffix(".svg")), formats=("svg",))
+
+
+def _maps(section: Section, lang: str, outputs: _Outputs) -> list[dict]:
+    """Every map headline of ``section`` as an SVG in ``reports/maps/``: key, label, href."""
+    frame = section.numbers.reset_index(names="code")
     frame = frame.loc[frame["code"] != provinces.ALL]
-    fig = tilemap.tile_map(frame, _MAP_MEASURE, boundaries=boundaries, lang=lang,
-                           label=i18n.t(_MAP_MEASURE, lang),
-                           formatter=lambda v: i18n.fmt_number(float(v), lang, 2))
-    plots.add_note(fig, data_status, source=i18n.t("site_map_source", lang), boundaries=boundaries, lang=lang)
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata=plots.SAVE_METADATA["svg"])
-    svg = buf.getvalue()
-    return Markup(svg[svg.find("<svg"):])
+    out = []
+    for col in (c for c in MAP_HEADLINES if c in frame):
+        target = paths.reports_dir() / MAPS_DIR / f"{section.boundaries}-{col}.{lang}.svg"
+        inputs = {"codes": list(frame["code"]), "values": [None if math.isnan(v) else round(v, 9) for v in frame[col]],
+                  "status": section.status}
+        href = outputs.make(target, inputs, lambda t, c=col: _draw_map(t, frame, c, section, lang))
+        out.append({"key": col, "label": _label(col, lang, False), "href": href})
+    return out
 
 
-def _section(boundaries: str, places: list[Place], runs: list[Run], numbers, statuses: dict[str, str],
-             lang: str, data_status: str) -> dict:
+def _bundles(section: Section, lang: str, outputs: _Outputs, statuses: dict[str, str]) -> dict[str, str]:
+    """One XLSX per place of ``section`` holding the tables of its reports in ``lang`` (a failed run's
+    partial tables left out): slug → href."""
+    from khuyencong.views import bundle
+
+    base = paths.reports_dir()
+    folders: dict[str, list[Path]] = {}
+    for r in sorted(section.runs, key=lambda r: r.rel_dir):
+        if r.lang == lang and statuses.get(r.run_id) != "failed" and (base / r.rel_dir).is_dir():
+            folders.setdefault(r.slug, []).append(base / r.rel_dir)
+    sources = [i18n.t("site_bundle_sources", lang)]
+    out = {}
+    for place in section.places:
+        tables = bundle.tables_of(folders.get(place.slug, []))
+        if not tables:
+            continue
+        chosen, area = folders[place.slug], _name(place, lang)
+        target = chosen[0].parent / bundle.bundle_name(place.slug)
+        inputs = {"area": area, "sources": sources,
+                  "tables": [[p.relative_to(base).as_posix(), sha256_file(p)] for _, p in tables]}
+        # status None: each table's own stamp (a brief's SYNTHETIC tables, the real record's REAL ones)
+        out[place.slug] = outputs.make(target, inputs, lambda t, f=chosen, a=area: bundle.write(
+            t, a, f, None, lang, sources=sources, base=base))
+    return out
+
+
+# ---------------------------------------------------------------- the page
+
+def _section(s: Section, statuses: dict[str, str], lang: str, maps: list[dict], bundles: dict[str, str],
+             map_headline: str) -> dict:
     by_slug: dict[str, list[Run]] = {}
-    for r in runs:
+    for r in s.runs:
         by_slug.setdefault(r.slug, []).append(r)
-    ordered = places[:1] + sorted(places[1:], key=lambda p: p.slug)
-    return {"title": i18n.t("boundaries_" + boundaries, lang),
-            "cards": [_card(p, by_slug.get(p.slug, []), numbers, statuses, lang, boundaries) for p in ordered],
-            "map": _map_svg(numbers, boundaries, lang, data_status),
+    ordered = s.places[:1] + sorted(s.places[1:], key=lambda p: p.slug)
+    shown = map_headline if any(m["key"] == map_headline for m in maps) else next((m["key"] for m in maps), None)
+    return {"title": i18n.t("boundaries_" + s.boundaries, lang), "boundaries": s.boundaries,
+            "synthetic": s.status == "SYNTHETIC",
+            "cards": [_card(p, by_slug.get(p.slug, []), s.numbers, statuses, lang, s.boundaries,
+                            bundles.get(p.slug)) for p in ordered],
+            "maps": [dict(m, shown=m["key"] == shown,
+                          caption=i18n.t("site_map_caption", lang, measure=m["label"], status=s.status))
+                     for m in maps],
             "regions": sorted({(c.region_code, i18n.t(f"region.{c.region_code}", lang))
-                               for c in provinces.records(boundaries)})}
+                               for c in provinces.records(s.boundaries)})}
 
 
 def _real_section(lang: str, runs: list[Run], processed_dir: Path | str | None) -> dict | None:
@@ -147,31 +264,39 @@ def _real_section(lang: str, runs: list[Run], processed_dir: Path | str | None) 
 
 def render(lang: str, sections: list[tuple], statuses: dict[str, str],
            data_status: str, data_version: str, generated: str, years: tuple[int, int],
-           real: dict | None = None) -> str:
-    """The index page in ``lang``; ``sections`` = (boundaries, places, runs, headline table);
-    ``real``: the REAL section shown first (:func:`_real_section`), None for none."""
+           real: dict | None = None, maps: dict[str, list[dict]] | None = None,
+           bundles: dict[str, dict[str, str]] | None = None, map_headline: str = DEFAULT_MAP_HEADLINE) -> str:
+    """The index page in ``lang``; ``sections``: :class:`Section` (or the same fields as a tuple; a
+    missing status is ``data_status``); ``real``: the REAL section shown first (:func:`_real_section`),
+    None for none; ``maps`` and ``bundles``: boundaries → :func:`_maps` / :func:`_bundles`."""
     from khuyencong.analysis.headlines import MIN_GAINS
 
+    chosen = [Section(*s[:4], s[4] if len(s) > 4 and s[4] else data_status) for s in sections]
     other = "en" if lang == "vi" else "vi"
     meta = " · ".join([i18n.t("site_period", lang, start=years[0], end=years[1]),
                        i18n.t("site_generated", lang, date=generated),
                        i18n.t("site_data_version", lang, version=data_version)])
+    shown = [_section(s, statuses, lang, (maps or {}).get(s.boundaries, []), (bundles or {}).get(s.boundaries, {}),
+                      map_headline) for s in chosen]
     return _template().render(
         lang=lang, other=other, other_file=INDEX_FILES[other], meta=meta,
         t=lambda key: i18n.t(key, lang), css=Markup((_TEMPLATES / "index.css").read_text(encoding="utf-8")),
-        synthetic=data_status == "SYNTHETIC", real=real,
-        sections=[_section(b, pl, runs, numbers, statuses, lang, data_status) for b, pl, runs, numbers in sections],
-        headlines=[{"key": k, "label": i18n.t(v, lang), "definition": i18n.t(v + "_def", lang)}
-                   for k, v in _HEADLINES.items()],
+        # one banner on top when everything shown is SYNTHETIC; otherwise over each SYNTHETIC section only
+        page_banner=real is None and data_status == "SYNTHETIC" and all(s["synthetic"] for s in shown),
+        real=real, sections=shown,
+        headlines=[{"key": k, "label": _label(k, lang), "definition": i18n.t(_LABELS[k] + "_def", lang)}
+                   for k in _columns()],
         footer_note=i18n.t("site_headline_note", lang, min_gains=MIN_GAINS))
 
 
 def build_site(places: dict[str, list[Place]], runs: list[Run], statuses: dict[str, str], data_version: str,
-               generated: str, years: tuple[int, int], processed_dir: Path | str | None = None) -> list[Path]:
-    """Write ``index.html`` / ``index.en.html``.
+               generated: str, years: tuple[int, int], processed_dir: Path | str | None = None,
+               map_headline: str = DEFAULT_MAP_HEADLINE) -> list[Path]:
+    """Write ``index.html`` / ``index.en.html``, the maps and the province bundles.
 
     ``places``: boundaries → the national overview and every province (:func:`config.places`);
-    ``statuses``: run_id → ok/failed for the runs that have been executed.
+    ``statuses``: run_id → ok/failed for the runs that have been executed; ``map_headline``: the
+    map shown first (reports.yml's ``map_headline``, checked by :mod:`runner.config`).
     """
     from khuyencong.analysis.headlines import headline_numbers
 
@@ -179,11 +304,16 @@ def build_site(places: dict[str, list[Place]], runs: list[Run], statuses: dict[s
     for boundaries, chosen in places.items():
         numbers, st = headline_numbers(boundaries, years[0], years[1], processed_dir)
         status = "SYNTHETIC" if st == "SYNTHETIC" else status
-        sections.append((boundaries, chosen, [r for r in runs if r.boundaries == boundaries], numbers))
-    written = []
+        sections.append(Section(boundaries, chosen, [r for r in runs if r.boundaries == boundaries], numbers, st))
+    outputs, written = _Outputs(), []
     for lang in ("vi", "en"):
+        maps = {s.boundaries: _maps(s, lang, outputs) for s in sections}
+        bundles = {s.boundaries: _bundles(s, lang, outputs, statuses) for s in sections}
         target = paths.reports_dir() / INDEX_FILES[lang]
         real = _real_section(lang, runs, processed_dir)
-        atomic_write_text(target, render(lang, sections, statuses, status, data_version, generated, years, real))
+        atomic_write_text(target, render(lang, sections, statuses, status, data_version, generated, years, real,
+                                         maps, bundles, map_headline))
         written.append(target)
+    outputs.save()
+    log.info("index: %d map(s) and bundle(s) rewritten", outputs.written)
     return written

@@ -9,6 +9,7 @@ checked against the truth. Modules, in the order the data flow through them:
   the truth they imply;
 * :mod:`.render`, :mod:`.plant` — the tables as provinces write them, with planted problems;
 * :mod:`.write` — file bytes, the truth sidecar, README and provenance (:func:`generate`);
+* :mod:`.annex_render` — register rows laid out as a provincial annex (titles, sections, totals);
 * :mod:`.scale` — large files for benchmarks;
 * :mod:`.truth` — reads the sidecar; the only module analyses may import.
 
@@ -25,7 +26,7 @@ _EXPORTS = {
     "FileSpec": "render", "FILE_SPECS": "render", "REJECTION_REASONS": "plant",
     "generate": "write", "DemoSummary": "write", "encode_cp1258": "write", "SYNTHETIC_TITLE": "write",
     "NOT_REAL": "write",
-    "generate_register_csv": "scale",
+    "generate_register_csv": "scale", "annex_xlsx": "annex_render",
 }
 __all__ = sorted(_EXPORTS)
 

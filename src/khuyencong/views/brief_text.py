@@ -27,6 +27,9 @@ LABEL_KEYS = {"cofunding_ratio": "cofunding_ratio", "productivity_effect": "br_m
               "cost_per_trainee": "cost_per_trainee", "cost_per_establishment": "cost_per_establishment",
               "plan_attainment": "br_m_plan_attainment", "spending_intensity": "gl_axis_intensity",
               "industrial_growth": "br_m_industrial_growth", "grdp_link": "br_m_link"}
+NEEDS = {"productivity_effect": ("survey",), "plan_attainment": ("plans",),
+         "spending_intensity": ("province_stats",), "industrial_growth": ("province_stats",),
+         "grdp_link": ("province_stats",)}  # beyond the register, which every measure reads
 SIMILAR_WITHOUT_INTERVALS = 0.05     # descriptive numbers within 5% of each other read as similar
 REFERENCE_INDICATORS = ("state_support", "projects", "total_funding", "national_funding", "local_funding",
                         "beneficiary_contribution",
@@ -121,9 +124,21 @@ def _note(row, lang: str) -> str:
     return i18n.t(f"br_note_{row.note}", lang) if row.note else ""
 
 
-def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False) -> pd.DataFrame:
+def lacking(measure: str, missing: Sequence[str]) -> list[str]:
+    """The tables among ``missing`` (tables without rows) that ``measure`` needs."""
+    return [t for t in ("register", *NEEDS.get(measure, ())) if t in missing]
+
+
+def _no_table(measure: str, missing: Sequence[str], lang: str) -> str:
+    names = ", ".join(i18n.t(f"br_table_{t}", lang) for t in lacking(measure, missing))
+    return i18n.t("br_no_table", lang, tables=names)
+
+
+def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False,
+                   missing: Sequence[str] = ()) -> pd.DataFrame:
     """:func:`headlines` as a display table: one row per measure, one column per area ("value
-    [95% interval]", plus the true value when ``synthetic``), and a note column."""
+    [95% interval]", plus the true value when ``synthetic``), and a note column. A measure that
+    needs a table among ``missing`` (tables without rows) says so in the note instead."""
     names = list(dict.fromkeys(table["area"]))
     out = []
     for measure in [m for m in MEASURES if m in set(table["measure"])]:
@@ -133,8 +148,10 @@ def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = Fals
         notes = []
         for row in part.itertuples():
             line[row.area] = _cell(row, lang, synthetic)
-            if _note(row, lang):
+            if _note(row, lang) and not lacking(measure, missing):
                 notes.append(f"{row.area}: {_note(row, lang)}")
+        if lacking(measure, missing):
+            notes.append(_no_table(measure, missing, lang))
         if measure in DESCRIPTIVE:
             notes.append(i18n.t("br_note_descriptive", lang))
         line[i18n.t("cf_col_note", lang)] = "; ".join(notes)
@@ -247,13 +264,6 @@ def _productivity(table: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
-def _intensity(table: pd.DataFrame, lang: str) -> list[str]:
-    out = []
-    for measure, template in (("spending_intensity", "br_read_intensity"), ("industrial_growth", "br_read_growth")):
-        out.append(_interval_sentence(measure, template, table, lang))
-    return out
-
-
 def _link(table: pd.DataFrame, lang: str) -> list[str]:
     rows = _rows(table, "grdp_link")
     if not rows or not np.isfinite(rows[0]["value"]):
@@ -271,22 +281,29 @@ def _link(table: pd.DataFrame, lang: str) -> list[str]:
             i18n.t("br_read_association", lang)]
 
 
-def reading(table: pd.DataFrame, lang: str = "vi", data_status: str = "REAL") -> list[str]:
+def reading(table: pd.DataFrame, lang: str = "vi", data_status: str = "REAL",
+            missing: Sequence[str] = ()) -> list[str]:
     """Plain-language sentences from :func:`headlines` output. SYNTHETIC data opens with a
-    sentence saying the numbers are invented; the GRDP link is always called an association."""
+    sentence saying the numbers are invented; the GRDP link is always called an association. A
+    measure that needs a table among ``missing`` (tables without rows) says which table it lacks."""
     i18n.check_lang(lang)
     first = table.iloc[0] if len(table) else None
     out = []
     if str(data_status).upper().startswith("SYNTHETIC"):
         area = _name(first, lang) if first is not None else i18n.t("br_area_country", lang)
         out.append(f"**SYNTHETIC** — {i18n.t('br_read_synthetic', lang, area=area)}")
-    out.append(_interval_sentence("cofunding_ratio", "br_read_cofunding", table, lang))
-    out += _productivity(table, lang)
-    out.append(_interval_sentence("cost_per_trainee", "br_read_cost_trainee", table, lang))
-    out.append(_interval_sentence("cost_per_establishment", "br_read_cost_establishment", table, lang))
-    out.append(_interval_sentence("plan_attainment", "br_read_attainment", table, lang))
-    out += _intensity(table, lang)
-    out += _link(table, lang)
+    interval = lambda m, template: lambda: [_interval_sentence(m, template, table, lang)]  # noqa: E731
+    parts = [("cofunding_ratio", interval("cofunding_ratio", "br_read_cofunding")),
+             ("productivity_effect", lambda: _productivity(table, lang)),
+             ("cost_per_trainee", interval("cost_per_trainee", "br_read_cost_trainee")),
+             ("cost_per_establishment", interval("cost_per_establishment", "br_read_cost_establishment")),
+             ("plan_attainment", interval("plan_attainment", "br_read_attainment")),
+             ("spending_intensity", interval("spending_intensity", "br_read_intensity")),
+             ("industrial_growth", interval("industrial_growth", "br_read_growth")),
+             ("grdp_link", lambda: _link(table, lang))]
+    for measure, sentences in parts:
+        out += ([f"{measure_label(measure, lang)}: {_no_table(measure, missing, lang)}."]
+                if lacking(measure, missing) else sentences())
     return out
 
 
@@ -336,10 +353,15 @@ def _sample_lines(table: pd.DataFrame, lang: str) -> list[str]:
 
 
 def caveats(sel, table: pd.DataFrame, counts: pd.DataFrame | None, lang: str | None = None,
-            n_boot: int = 499, seed: int = 0, ceilings_active: bool | None = None) -> list[str]:
-    """Data caveats: boundaries and mergers, rejected rows, small samples, the ceiling check, methods."""
+            n_boot: int = 499, seed: int = 0, ceilings_active: bool | None = None,
+            missing: Sequence[str] = (), coverage: Sequence[str] = ()) -> list[str]:
+    """Data caveats: boundaries and mergers, what the data lack (``coverage``: e.g.
+    :meth:`Context.coverage`, naming missing tables and former provinces), rejected rows, small
+    samples (not of measures whose tables are ``missing``), the ceiling check, methods."""
     lang = lang or sel.lang
-    lines = _boundary_lines(sel, lang) + [_rejected_line(counts, sel, lang)] + _sample_lines(table, lang)
+    sampled = table.loc[~table["measure"].map(lambda m: bool(lacking(m, missing)))] if missing else table
+    lines = (_boundary_lines(sel, lang) + list(coverage) + [_rejected_line(counts, sel, lang)]
+             + _sample_lines(sampled, lang))
     active = (not ceilings.load_ceilings().empty) if ceilings_active is None else ceilings_active
     if not active:
         lines.append(i18n.t("br_cav_ceilings", lang))

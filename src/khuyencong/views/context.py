@@ -6,10 +6,16 @@ One call replaces the preamble the notebooks used to repeat::
     ctx = Context.load(province, start_year, end_year, boundaries, lang, processed_dir,
                        tables=("register", "published_figures"))
     print(ctx.header())
+
+Any analysed table may be empty (declared ``none`` in ``data/raw/inputs.yml``): the header then lists
+each table's status, and :meth:`Context.coverage` says which tables and former provinces are missing.
+The truth sidecar is read only when every analysed table with rows is SYNTHETIC, and its absence only
+removes the true values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -27,6 +33,8 @@ PUBLISHED = "published_figures"  # reference figures: never decide whether the a
 SYNTHETIC = "SYNTHETIC"
 WARNING_MARK = "⚠ "
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -35,7 +43,8 @@ class Context:
     sel: selection.Selection
     frames: Mapping[str, pd.DataFrame]
     status: str            # "SYNTHETIC" or "REAL" (of the analysed tables)
-    truth: Mapping | None  # the demo generator's sidecar; None unless SYNTHETIC
+    truth: Mapping | None  # the demo generator's sidecar; None unless every analysed table with rows is SYNTHETIC
+    statuses: Mapping[str, str | None] = field(default_factory=dict)  # analysed table → status, None when empty
 
     @classmethod
     def load(cls, province: str | int = provinces.ALL, start_year: int = 2012, end_year: int = 2024,
@@ -48,8 +57,11 @@ class Context:
         frames = {name: load_table(name, processed_dir) for name in tables}
         analysed = [frame for name, frame in frames.items() if name != PUBLISHED] or list(frames.values())
         status = data_status(*analysed)
-        truth = synthetic_truth.load_truth() if status == SYNTHETIC else None
-        return cls(sel, frames, status, truth)
+        statuses = {name: data_status(frame) if len(frame) else None
+                    for name, frame in frames.items() if name in ANALYSED}
+        with_rows = [s for s in statuses.values() if s is not None]
+        truth = _truth() if status == SYNTHETIC and all(s == SYNTHETIC for s in with_rows) else None
+        return cls(sel, frames, status, truth, statuses)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
@@ -88,7 +100,61 @@ class Context:
         elif status is not None:
             raise ValueError(f"status must be 'labelled', 'bare' or None, not {status!r}")
         lines = [first] + ([sel.note] if sel.note else [])
+        if status is not None and (self.missing or len(set(self.statuses.values()) - {None}) > 1):
+            lines.append(self.tables_line())
         if status is not None and self.synthetic:
             lines.append(mark + i18n.t("synthetic_note", lang))
-        return "\n".join(lines)
+        return "\n".join(lines + self.coverage(former=False))
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Analysed tables loaded without any row (declared ``none``, or nothing kept)."""
+        return tuple(name for name, s in self.statuses.items() if s is None)
+
+    def _table_name(self, name: str) -> str:
+        return i18n.t(f"br_table_{name}", self.sel.lang)
+
+    def tables_line(self) -> str:
+        """Each analysed table with its status (REAL, SYNTHETIC) or that it holds no data."""
+        lang = self.sel.lang
+        parts = [f"{self._table_name(n)}: {s}" if s else i18n.t("nb_table_none", lang, table=self._table_name(n))
+                 for n, s in self.statuses.items()]
+        return i18n.t("nb_tables", lang, tables=" · ".join(parts))
+
+    def coverage(self, former: bool = True) -> list[str]:
+        """What the data lack for this selection: tables without rows (the sections that need them
+        say so) and, with ``former``, for a merged 2025 province, the former provinces a table has
+        no row for (the brief's caveats)."""
+        lang, lines = self.sel.lang, []
+        if self.missing:
+            names = ", ".join(self._table_name(n) for n in self.missing)
+            lines.append(i18n.t("nb_tables_missing", lang, tables=names))
+        p = self.sel.province
+        if not former or p is None or self.sel.boundaries != provinces.NEW or len(provinces.merged_from(p.code)) < 2:
+            return lines
+        parts = provinces.merged_from(p.code)
+        for name, frame in self.frames.items():
+            if self.statuses.get(name) is None:
+                continue
+            held = set(frame["province_code"].astype(str))
+            absent = [x.name for x in parts if x.code not in held]
+            present = [x.name for x in parts if x.code in held]
+            if absent:
+                key = "nb_former_missing" if present else "nb_former_none"
+                lines.append(_capital(i18n.t(key, lang, table=self._table_name(name), area=p.name,
+                                             missing=", ".join(absent), present=", ".join(present))))
+        return lines
+
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _truth() -> Mapping | None:
+    """The demo set's truth sidecar; None (the true values are left out) when it is missing."""
+    try:
+        return synthetic_truth.load_truth()
+    except FileNotFoundError as exc:
+        log.warning("%s — the SYNTHETIC data are shown without their true values", exc)
+        return None

@@ -23,6 +23,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from khuyencong.analysis import selection
 from khuyencong.core import i18n
+from khuyencong.ingest import export
 from khuyencong.files import FIXED_TIME, atomic_write_bytes, stable_zip
 from khuyencong.views import brief, brief_text
 
@@ -42,7 +43,7 @@ def _font(style_or_run) -> None:
         fonts.set(qn(slot), FONT)
 
 
-def _paragraph(doc, text: str, style: str | None = None):
+def _paragraph(doc, text: str, style=None):
     """A paragraph with ``**bold**`` spans of ``text`` (the notebook's markdown) in bold."""
     par = doc.add_paragraph(style=style)
     for i, part in enumerate(_BOLD.split(text)):
@@ -102,16 +103,17 @@ def build(headline: pd.DataFrame, sel: selection.Selection, status: str, figures
     doc.add_heading(i18n.t("dx_headlines", lang), level=1)
     doc.add_paragraph(i18n.t("dx_headlines_note", lang))
     _table(doc, brief_text.headline_table(headline, lang, synthetic=synthetic))
+    bullet = doc.styles["List Bullet"]  # a style found once: python-docx looks names up slowly
     doc.add_heading(i18n.t("dx_reading", lang), level=1)
     for line in brief_text.reading(headline, lang, status):
-        _paragraph(doc, line, "List Bullet")
+        _paragraph(doc, line, bullet)
     if figures:
         doc.add_heading(i18n.t("dx_figures", lang), level=1)
         for path in figures:
             doc.add_picture(str(path), width=Cm(16.5))
     doc.add_heading(i18n.t("dx_caveats", lang), level=1)
     for line in caveats:
-        _paragraph(doc, line, "List Bullet")
+        _paragraph(doc, line, bullet)
     if references is not None and len(references):
         doc.add_heading(i18n.t("dx_sources", lang), level=1)
         _table(doc, references)
@@ -141,7 +143,8 @@ def from_run(folder: Path, parameters: dict, status: str):
     notes = brief_text.caveats(sel, headline, counts, n_boot=parameters.get("n_boot", 499),
                                seed=parameters.get("seed", 0))
     refs = folder / f"{REFERENCES}.csv"
-    references = _read(refs, dtype=str, keep_default_na=False) if refs.exists() else None
+    references = (_read(refs, dtype=str, keep_default_na=False).drop(columns=list(export.STAMP_COLUMNS), errors="ignore")
+                  if refs.exists() else None)
     figures = [folder / f"{stem}.png" for stem in FIGURES if (folder / f"{stem}.png").exists()]
     return build(headline, sel, status, figures, notes, references)
 

@@ -35,10 +35,16 @@ def _label(figures: pd.DataFrame, lang: str) -> pd.Series:
 
 # ---------------------------------------------------------------- published figures
 
+def source_keys(figures: pd.DataFrame) -> pd.Series:
+    """Which source each figure comes from: its link, or for a source printed without one (a paper,
+    a report) its citation; distinct keys are distinct sources."""
+    return figures["url"].where(figures["url"] != "", figures["source"])
+
+
 def count_line(figures: pd.DataFrame, lang: str) -> str:
     """"N published figures (G distinct) from S sources, P provinces" for ``figures``."""
-    sources = figures["url"].where(figures["url"] != "", figures["outlet"]).nunique()
-    return i18n.t("rr_count", lang, n=len(figures), groups=figures["figure_group"].nunique(), sources=sources,
+    return i18n.t("rr_count", lang, n=len(figures), groups=figures["figure_group"].nunique(),
+                  sources=source_keys(figures).nunique(),
                   provinces=figures["province_code"].dropna().nunique())
 
 
@@ -180,14 +186,19 @@ def _links(group: pd.DataFrame) -> list[dict]:
             for r in rows.itertuples()]
 
 
+def _unlinked(group: pd.DataFrame) -> list[str]:
+    """Citations of the sources printed without a link (counted like the linked ones)."""
+    return sorted(group.loc[group["url"] == "", "source"].unique())
+
+
 def index_section(figures: pd.DataFrame, official: pd.DataFrame, reports: dict, lang: str) -> dict:
     """The REAL section of the index: the data status line, the national real-record report and one
-    row per province on the 2025 boundaries with its published figures, periods, linked sources and
-    its real-record report (``reports``: 2025 province code, None for the country → link)."""
+    row per province on the 2025 boundaries with its published figures, periods, number of sources
+    (:func:`source_keys`), their links and citations, and its real-record report (``reports``: 2025
+    province code, None for the country → link)."""
     rows = figures.loc[figures["area_type"] == "province"]
-    sources = figures["url"].where(figures["url"] != "", figures["outlet"]).nunique()
     status = i18n.t("site_real_status", lang, n=len(figures), provinces=rows["province_code"].nunique(),
-                    sources=sources, official=official_coverage(official, lang) or "—")
+                    sources=source_keys(figures).nunique(), official=official_coverage(official, lang) or "—")
     records = {p.code: p for p in provinces.records("2025")}
     places = []
     for code, group in rows.groupby("province_code_2025", sort=True):
@@ -196,7 +207,8 @@ def index_section(figures: pd.DataFrame, official: pd.DataFrame, reports: dict, 
         name += "" if areas == [record.name] else f" ({', '.join(areas)})"
         places.append({"areas": name, "figures": len(group),
                        "periods": f"{int(group['period_start'].min())}–{int(group['period_end'].max())}",
-                       "sources": _links(group), "report": reports.get(code)})
+                       "sources": _links(group), "unlinked": _unlinked(group),
+                       "n_sources": int(source_keys(group).nunique()), "report": reports.get(code)})
     return {"status": status, "national": reports.get(None), "places": sorted(places, key=lambda p: p["areas"])}
 
 

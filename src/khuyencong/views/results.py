@@ -6,6 +6,7 @@ formats tables for display in Vietnamese or English (numbers as text, so stored 
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Sequence
 
@@ -15,12 +16,14 @@ import pandas as pd
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.core import provinces
+from khuyencong.ingest.export import Stamp, export_table
 
 MIN_PROJECTS = 5  # fewer projects than this: estimates and bootstrap intervals are not trustworthy
 OUTPUT_LABELS = {"trainees": "cost_per_trainee", "establishments_supported": "cost_per_establishment",
                  "demonstration_models": "cost_per_model", "typical_products": "cost_per_product",
                  "machines": "cost_per_machine"}
 NORTHERN_REGIONS = ("RRD", "NMM")
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- provinces on the chosen boundaries
@@ -299,17 +302,39 @@ def outputs_reference(register: pd.DataFrame, plans: pd.DataFrame, figures: pd.D
 
 # ---------------------------------------------------------------- saving
 
-def save(output_dir: str | Path | None, stem: str, fig=None, table: pd.DataFrame | None = None) -> list[Path]:
+def _table_label(name: str, lang: str) -> str:
+    key = f"br_table_{name}"
+    return i18n.t(key, lang) if key in i18n.labels() else name
+
+
+def stamp(about, source: str | None = None) -> Stamp:
+    """The data status, source and language saved tables carry. ``about``: the notebook's
+    :class:`~khuyencong.views.context.Context` (its status, language and the processed tables it
+    read make the stamp; ``source`` replaces the list of tables) or a ready :class:`Stamp`."""
+    if isinstance(about, Stamp):
+        return about
+    lang = about.sel.lang
+    if source is None:
+        source = "data/processed: " + "; ".join(_table_label(name, lang) for name in about.frames)
+    return Stamp(about.status, source, lang)
+
+
+def save(output_dir: str | Path | None, stem: str, fig=None, table: pd.DataFrame | None = None,
+         about=None) -> list[Path]:
     """Save ``fig`` (PNG + SVG) and ``table`` (CSV UTF-8 BOM + XLSX) as ``output_dir/stem.*``;
-    nothing when ``output_dir`` is None."""
+    nothing when ``output_dir`` is None. ``about`` (the notebook's Context, or a :class:`Stamp`)
+    gives the table its data status, source and language (:func:`stamp`); every published table
+    needs it."""
     if output_dir is None:
         return []
-    from khuyencong.ingest.export import export_table
     from khuyencong.views.plots import save_figure
 
     base = Path(output_dir)
     base.mkdir(parents=True, exist_ok=True)
     written = list(save_figure(fig, base / stem)) if fig is not None else []
     if table is not None:
-        written += [export_table(table, base / f"{stem}.{ext}") for ext in ("csv", "xlsx")]
+        if about is None:
+            log.warning("%s: table saved without its data status; pass about=ctx to results.save", stem)
+        tag = None if about is None else stamp(about)
+        written += [export_table(table, base / f"{stem}.{ext}", stamp=tag) for ext in ("csv", "xlsx")]
     return written

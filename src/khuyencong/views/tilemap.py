@@ -90,10 +90,13 @@ def tile_map(df: pd.DataFrame, value: str, *, boundaries: str = "2025", code_col
     ax.set_ylim(n_rows + 0.05, -0.1)   # row 0 (the north) at the top
     ax.set_aspect("equal")
     ax.axis("off")
-    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.35, location="right")
-    bar.set_label(wrap_text(label, 40), fontsize=8)
-    if formatter is not None:
-        bar.ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: formatter(v)))
+    if len(finite):  # no value at all: no colour scale to read (the "no data" legend says why)
+        bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.35, location="right")
+        bar.set_label(wrap_text(label, 40), fontsize=8)
+        if formatter is not None:
+            bar.ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: formatter(v)))
+    else:
+        ax.set_title(wrap_text(label, 45), fontsize=8)
     if values.isna().any():
         fig.legend(handles=[Patch(facecolor=NO_DATA, edgecolor=MUTED, label=t("tm_no_data", lang))],
                    loc="outside lower right", fontsize=7, frameon=False)

@@ -1,0 +1,101 @@
+"""The index's headline numbers: its intervals are the briefs' (read from the shared area table, not
+recomputed), its own ratios of sums are unchanged, and the draws are notebook 90's defaults."""
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from khuyencong import fingerprint as fp
+from khuyencong import paths
+from khuyencong.analysis import area_rows
+from khuyencong.analysis import area_tables
+from khuyencong.analysis import headlines
+from khuyencong.analysis import metrics
+from khuyencong.analysis import tables
+from khuyencong.core import provinces
+from khuyencong.synthetic import truth as synthetic_truth
+
+N = 99
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """(headline_numbers on a copy of the demo tables with N draws, the copy's folder)."""
+    if not (paths.processed_dir() / "register.parquet").exists():
+        pytest.skip("data/processed is empty: run `make data` first (make test does)")
+    folder = tmp_path_factory.mktemp("processed")
+    for name in area_tables.TABLES:
+        shutil.copyfile(paths.processed_dir() / f"{name}.parquet", folder / f"{name}.parquet")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fp, "package_hash", lambda cache: "pinned-code")
+        mp.setattr(headlines, "N_BOOT", N)
+        table, status = headlines.headline_numbers("2025", 2012, 2024, folder)
+    return table, status, folder
+
+
+def test_columns_and_intervals(index):
+    table, status, _ = index
+    assert status == "SYNTHETIC"
+    assert set(headlines.INTERVALS) <= set(headlines.HEADLINES)
+    assert list(table.columns) == [*headlines.HEADLINES, *(c for pair in headlines.INTERVALS.values() for c in pair)]
+    for col, (low, high) in headlines.INTERVALS.items():
+        ok = table[[col, low, high]].dropna()
+        assert len(ok) >= 30, col
+        assert ((ok[low] <= ok[col] + 1e-9) & (ok[col] <= ok[high] + 1e-9)).all(), col
+
+
+def test_intervals_are_the_briefs_and_points_the_ratios_of_sums(index):
+    table, _, folder = index
+    frames = {n: tables.load(n, folder) for n in area_tables.TABLES}
+    sel = area_tables.scope("2025", 2012, 2024)
+    code = provinces.resolve("Bắc Ninh", "2025")[0].code
+    areas = [area_rows.Area("province", code), area_rows.Area("country", None)]
+    truth = synthetic_truth.load_truth()
+    effect = pd.DataFrame(area_rows.productivity_rows(frames["survey"], frames["register"], sel, areas, truth))
+    cost = pd.DataFrame(area_rows.cost_rows(frames["register"], sel, "trainees", areas, N, headlines.SEED))
+    trainees = pd.DataFrame(area_rows.attainment_rows(frames["plans"], sel, areas, n_boot=N, seed=headlines.SEED))
+    money = pd.DataFrame(area_rows.attainment_rows(frames["plans"], sel, areas, "state_support", N, headlines.SEED))
+    for i, where in enumerate((code, provinces.ALL)):
+        got = table.loc[where]
+        assert (got["productivity_effect"], got["productivity_effect_low"]) == tuple(effect.loc[i, ["value", "low"]])
+        assert (got["cost_per_trainee_low"], got["cost_per_trainee_high"]) == tuple(cost.loc[i, ["low", "high"]])
+        assert got["cost_per_trainee"] == pytest.approx(cost.loc[i, "value"], rel=1e-12)
+        assert tuple(got[["plan_attainment_trainees", "plan_attainment_trainees_low"]]) == \
+            tuple(trainees.loc[i, ["value", "low"]])
+        assert (got["plan_attainment_low"], got["plan_attainment_high"]) == tuple(money.loc[i, ["low", "high"]])
+        assert got["plan_attainment"] == pytest.approx(money.loc[i, "value"], rel=1e-12)
+    years = frames["register"].loc[frames["register"]["year"].between(2012, 2024)]
+    boot = metrics.bootstrap_cofunding(years, by="province_code_2025", n_boot=N, seed=headlines.SEED)
+    boot = boot.set_index(boot["province_code_2025"].astype(str))
+    assert table.loc[code, "cofunding_low"] == boot.loc[code, "ratio_low"]
+    assert table.loc[code, "cofunding_ratio"] == metrics.cofunding(years.loc[years["province_code_2025"] == code],
+                                                                   by=None)["cofunding_ratio"].iat[0]
+    assert not np.isnan(table.loc[provinces.ALL, "cofunding_high"])
+
+
+def test_a_rebuild_reads_the_shared_table(index, monkeypatch):
+    table, _, folder = index
+
+    def computed(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(fp, "package_hash", lambda cache: "pinned-code")
+    monkeypatch.setattr(headlines, "N_BOOT", N)
+    monkeypatch.setattr(area_tables, "every_area_rows", computed)
+    again, _ = headlines.headline_numbers("2025", 2012, 2024, folder)
+    pd.testing.assert_frame_equal(again, table, check_exact=True)
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in (folder / "derived").glob("*.json")]
+    assert {r["kind"] for r in records} == {"area_rows", "cofunding_by_province"}
+
+
+def test_draws_and_seed_are_notebook_90s_defaults():
+    nb = json.loads((paths.notebooks_dir() / "90_province_report.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    values = {t.id: ast.literal_eval(node.value) for node in ast.parse("".join(cell["source"])).body
+              if isinstance(node, ast.Assign) for t in node.targets}
+    assert (values["n_boot"], values["seed"]) == (area_tables.N_BOOT, area_tables.SEED)

@@ -1,0 +1,104 @@
+"""``data/raw/inputs.yml``: which raw files feed each processed table, and what `clean` says it used."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from khuyencong.cli import main
+from khuyencong.errors import ConfigurationError
+from khuyencong.ingest import inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "fixtures" / "annex_layouts"
+REGISTER = "hai_duong_2013_ket_qua.xls"  # 6 projects; its reviewed mapping sets province and year
+DEMO_SMALL = ("SYNTHETIC_plans.xlsx", "SYNTHETIC_province_stats.csv")
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A scratch project: the blank forms, two small demo tables, the Hải Dương annex and its mapping."""
+    monkeypatch.setenv("KHUYENCONG_ROOT", str(tmp_path))
+    raw = tmp_path / "data" / "raw"
+    shutil.copytree(ROOT / "data" / "raw" / "templates", raw / "templates")
+    (raw / "demo").mkdir()
+    for name in DEMO_SMALL:
+        shutil.copy(ROOT / "data" / "raw" / "demo" / name, raw / "demo" / name)
+    for name in (REGISTER, f"{REGISTER}.mapping.yml"):
+        shutil.copy(CORPUS / name, raw / name)
+    (tmp_path / "data" / "processed").mkdir()
+    return tmp_path
+
+
+def declare(root: Path, text: str) -> None:
+    (root / "data" / "raw" / inputs.NAME).write_text(text, encoding="utf-8")
+
+
+def test_without_a_declaration_the_demo_set_is_the_default(project):
+    found = inputs.load()
+    assert found.all_demo and found.clean_inputs() is None
+    assert "demo" in found.source
+
+
+def test_a_real_register_alone_is_refused_naming_what_is_missing_and_how(project, capsys):
+    declare(project, f"register:\n  - {REGISTER}\n")
+    with pytest.raises(ConfigurationError) as exc:
+        inputs.load()
+    message = str(exc.value)
+    assert "survey, plans, province_stats" in message and "inputs.yml" in message
+    assert "`none`" in message and "`demo`" in message
+    assert main(["clean"]) == 2  # the CLI: one error line, nothing built
+    err = capsys.readouterr().err
+    assert err.startswith("error: data/raw/inputs.yml: survey, plans, province_stats") and "Traceback" not in err
+    assert not (project / "data" / "processed" / "register.parquet").exists()
+
+
+def test_a_real_register_beside_declared_demo_tables_shows_each_status(project, capsys):
+    declare(project, f"register: [{REGISTER}]\nsurvey: none\nplans: demo\nprovince_stats: demo\n")
+    assert main(["clean"]) == 0
+    out = capsys.readouterr().out
+    assert "register: REAL, 1 file(s), 6 rows kept, 0 rejected" in out
+    assert f"data/raw/{REGISTER} (REAL, mapping {REGISTER}.mapping.yml): 12 read = 6 kept + 0 rejected" in out
+    assert "survey: none declared" in out
+    assert "plans: SYNTHETIC, 1 file(s)" in out and "province_stats: SYNTHETIC, 1 file(s)" in out
+    processed = project / "data" / "processed"
+    register = pd.read_parquet(processed / "register.parquet")
+    assert len(register) == 6 and set(register["data_status"]) == {"REAL"}
+    # file-level province and year come from the mapping's file_values (title rows), not columns
+    assert set(register["province_code"]) == {"30"} and set(register["year"]) == {2013}
+    assert len(pd.read_parquet(processed / "survey.parquet")) == 0  # an empty table, not an older build's
+    assert set(pd.read_parquet(processed / "plans.parquet")["data_status"]) == {"SYNTHETIC"}
+
+
+def test_none_replaces_an_earlier_builds_table(project):
+    declare(project, f"register: [{REGISTER}]\nsurvey: none\nplans: demo\nprovince_stats: demo\n")
+    assert main(["clean"]) == 0
+    declare(project, f"register: [{REGISTER}]\nsurvey: none\nplans: none\nprovince_stats: none\n")
+    assert main(["clean"]) == 0
+    assert len(pd.read_parquet(project / "data" / "processed" / "plans.parquet")) == 0
+
+
+@pytest.mark.parametrize("text, key", [
+    ("registr: [x.xlsx]\n", "registr"),
+    ("register: 12\nsurvey: none\nplans: none\nprovince_stats: none\n", "register"),
+    ("register: [missing.xlsx]\nsurvey: none\nplans: none\nprovince_stats: none\n", "register"),
+    ("register: [../../outside.xlsx]\nsurvey: none\nplans: none\nprovince_stats: none\n", "register"),
+    ("register: [" + REGISTER + "]\nsurvey: []\nplans: none\nprovince_stats: none\n", "survey"),
+])
+def test_a_malformed_declaration_names_the_key(project, capsys, text, key):
+    declare(project, text)
+    with pytest.raises(ConfigurationError, match=f"inputs.yml: {key}:"):
+        inputs.load()
+    assert main(["clean"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_invalid_yaml_and_a_list_at_the_top_are_configuration_errors(project, capsys):
+    declare(project, "register: [unclosed\n")
+    with pytest.raises(ConfigurationError, match="inputs.yml"):
+        inputs.load()
+    declare(project, "- register\n")
+    assert main(["clean"]) == 2
+    assert "one key per table" in capsys.readouterr().err
