@@ -5,14 +5,16 @@ Read top to bottom (:func:`main`): copy the project into a scratch folder → bu
 data → 1 the floor (an empty notebook through papermill) → calibrate each notebook's own compute
 → 2 full regeneration with 1 and 2 workers → 3 no-op runs (the benchmarked matrix, the full
 matrix, 10× the full matrix) → 4 one province changed → 5 cleaning at 100k and 1M rows →
-5b the XLSX readers (cells/s, in ``xlsx.py``) → 6 ``make test`` → ``benchmarks/results.json`` and
-the table in ``benchmarks/README.md``. ``--only xlsx`` runs section 5b alone and merges it into both.
+5b the XLSX readers (cells/s, in ``xlsx.py``) → 5c what PDF + DOCX add per province brief (in
+``formats.py``) → 6 ``make test`` → ``benchmarks/results.json`` and the table in
+``benchmarks/README.md``. ``--only xlsx`` / ``--only formats`` runs section 5b / 5c alone and merges
+it into both.
 
 Every project step runs in a child process on the scratch copy (``KHUYENCONG_ROOT`` and
 ``PYTHONPATH`` point there), so the real ``reports/`` and ``data/processed/`` stay untouched and
 edits made to ``src/`` while the bench runs do not leak in. Children are this script run with
-``--child KIND`` (``executors.py`` and ``xlsx.py`` add theirs); each prints one JSON line with
-what it measured.
+``--child KIND`` (``executors.py``, ``xlsx.py`` and ``formats.py`` add theirs); each prints one
+JSON line with what it measured.
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ TARGETS = {
     "clean_register_rows_per_s": (">=", 200_000, "rows/s"),
     "clean_peak_rss_1m": ("<=", 2.0, "GB"),
     "clean_time_per_row_1m_vs_100k": ("<=", 1.2, "ratio"),
+    "pdf_docx_added_s_per_brief": ("<=", 0.5, "s"),
 }
 
 
@@ -446,10 +449,8 @@ def write_readme_table(readme: Path, table: str, header: str) -> None:
 
 def rows_from(r: dict) -> list[dict]:
     """The results table rows, in the order of the issue."""
-    import xlsx
-
-    if "floor" not in r:  # only a section run alone so far (--only)
-        return xlsx.xlsx_rows(r["xlsx_reader"]) if r.get("xlsx_reader") else []
+    if "floor" not in r:  # only sections run alone so far (--only)
+        return section_rows(r)
     floor = r["floor"]["process_s"]
     rows = [measurement("floor (empty notebook, fresh process)", floor, "s",
                         f"median of {len(r['floor']['samples_s'])}; papermill part {r['floor']['papermill_s']:.2f} s")]
@@ -498,12 +499,20 @@ def rows_from(r: dict) -> list[dict]:
         import executors
 
         rows += executors.rows(r["executors"])
-    if r.get("xlsx_reader"):
-        rows += xlsx.xlsx_rows(r["xlsx_reader"])
+    rows += section_rows(r)
     if r.get("make_test"):
         t = r["make_test"]
         rows.append(measurement("make test", t["wall_s"], "s", f"exit {t['exit_status']}: {t['summary']}"))
     return rows
+
+
+def section_rows(r: dict) -> list[dict]:
+    """Rows of the sections that can also run alone (``--only``): the XLSX readers, PDF and DOCX."""
+    import formats
+    import xlsx
+
+    return ((xlsx.xlsx_rows(r["xlsx_reader"]) if r.get("xlsx_reader") else [])
+            + (formats.formats_rows(r["formats"]) if r.get("formats") else []))
 
 
 # ---------------------------------------------------------------- the whole flow
@@ -516,7 +525,7 @@ def main(args: argparse.Namespace) -> int:
         root = scratch_project(Path(tmp) / "project")
         say(f"== scratch copy of the project in {root}; building its processed data")
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "src")], check=True)  # as installed
-        results["data_build_s"] = khuyencong(root, "published")[0] + khuyencong(root, "clean")[0]
+        results["data_build_s"] = sum(khuyencong(root, step)[0] for step in ("published", "official", "clean"))
 
         say(f"== 1 floor: {args.floor_repeats} fresh processes executing {EMPTY_NOTEBOOK}")
         results["floor"] = measure_floor(root, args.floor_repeats)
@@ -585,6 +594,12 @@ def main(args: argparse.Namespace) -> int:
         say(f"== 5b the XLSX readers: a generated {args.xlsx_rows:,} × 10 sheet and the demo's XLSX registers")
         results["xlsx_reader"] = xlsx.measure_xlsx(root, workdir, args.xlsx_rows, args.xlsx_repeats)
         xlsx.say_xlsx(results["xlsx_reader"])
+        if not args.skip_formats:
+            import formats
+
+            formats.say_section(args.formats_provinces)
+            results["formats"] = formats.measure_formats(root, args.formats_provinces)
+            formats.say_formats(results["formats"])
         if args.keep_scratch:
             kept = Path(tempfile.mkdtemp(prefix="khuyencong-bench-kept-"))
             shutil.copytree(root, kept / "project", symlinks=True)
@@ -610,6 +625,26 @@ def publish(results: dict) -> int:
     return 0
 
 
+def run_alone(key: str, announce, measure, build_data: bool = False) -> int:
+    """One section (``--only``) on a fresh scratch project, merged into the last ``results.json`` under
+    ``key``: ``announce()`` says what runs, ``measure(root, workdir)`` returns the section's results."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    alone = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
+             "load_average_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="khuyencong-bench-") as tmp:
+        root = scratch_project(Path(tmp) / "project")
+        if build_data:
+            say(f"== scratch copy of the project in {root}; building its processed data")
+            for step in ("published", "official", "clean"):  # what `make data` runs
+                khuyencong(root, step)
+        announce()
+        t0 = time.perf_counter()
+        section = measure(root, Path(tmp))
+        alone["section_s"] = time.perf_counter() - t0
+    results[key] = {**section, "alone": {**alone, "load_average_end": os.getloadavg()}}
+    return publish(results)
+
+
 def readme_header(results: dict) -> str:
     """Machine, commit and load of the run; a section run alone since says so."""
     def described(run: dict, what: str) -> str:
@@ -620,10 +655,11 @@ def readme_header(results: dict) -> str:
 
     parts = [f"{described(results, 'Run')}; the bench took {results['bench_wall_s'] / 60:.1f} min."] \
         if "floor" in results else []
-    alone = (results.get("xlsx_reader") or {}).get("alone")
-    if alone:
-        parts.append(f"{described(alone, 'The XLSX reader rows: run alone (`--only xlsx`)')}; the section took "
-                     f"{alone['section_s']:.0f} s.")
+    for key, what in (("xlsx_reader", "The XLSX reader rows: run alone (`--only xlsx`)"),
+                      ("formats", "The PDF/DOCX rows: run alone (`--only formats`)")):
+        alone = (results.get(key) or {}).get("alone")
+        if alone:
+            parts.append(f"{described(alone, what)}; the section took {alone['section_s']:.0f} s.")
     return " ".join(parts)
 
 
@@ -808,10 +844,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-executors", action="store_true",
                    help="do not compare executors (papermill loop, ploomber-engine, ours fresh/warm) on the full matrix")
     p.add_argument("--profile", action="store_true", help="also cProfile clean_all at each size (adds its time)")
-    p.add_argument("--only", choices=["xlsx"],
-                   help="run one section alone (xlsx: the XLSX readers) and merge it into results.json and the table")
+    p.add_argument("--only", choices=["xlsx", "formats"],
+                   help="run one section alone (xlsx: the XLSX readers; formats: PDF + DOCX per province brief) "
+                        "and merge it into results.json and the table")
     p.add_argument("--xlsx-rows", type=int, default=20_000, help="rows of the generated sheet the XLSX readers read")
     p.add_argument("--xlsx-repeats", type=int, default=3, help="runs of calamine and our reader (median)")
+    p.add_argument("--skip-formats", action="store_true", help="do not time PDF + DOCX per province brief")
+    p.add_argument("--formats-provinces", type=int, default=3, metavar="K",
+                   help="province briefs (spread over the list) timed with and without PDF + DOCX")
     p.add_argument("--keep-scratch", action="store_true", help="keep a copy of the scratch project to inspect")
     p.add_argument("--child", nargs=2, metavar=("KIND", "JSON"), help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -823,13 +863,15 @@ if __name__ == "__main__":
         kind, kwargs = arguments.child
         if kind not in CHILDREN:
             from executors import CHILDREN as executor_children
+            from formats import CHILDREN as formats_children
             from xlsx import CHILDREN as xlsx_children
 
-            CHILDREN.update({**executor_children, **xlsx_children})
+            CHILDREN.update({**executor_children, **xlsx_children, **formats_children})
         print(json.dumps(CHILDREN[kind](**json.loads(kwargs)), default=str), flush=True)
         sys.exit(0)
     if arguments.only:
+        import formats
         import xlsx
 
-        sys.exit(xlsx.run_only(arguments))
+        sys.exit({"xlsx": xlsx.run_only, "formats": formats.run_only}[arguments.only](arguments))
     sys.exit(main(arguments))

@@ -87,8 +87,9 @@ def child_ploomber(config: str) -> dict:
         return {"skipped": "ploomber-engine is not installed (pip install ploomber-engine)"}
     from khuyencong import paths
 
+    runs = _matrix(config)  # before the chdir: ``config`` is relative to the project
     os.chdir(paths.notebooks_dir())
-    t0, runs = time.perf_counter(), _matrix(config)
+    t0 = time.perf_counter()
     for run in runs:
         with tempfile.TemporaryDirectory() as tmp:
             execute_notebook(str(run.notebook.path), f"{tmp}/out.ipynb",
@@ -161,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="khuyencong-executors-") as tmp:
         root = bench.scratch_project(Path(tmp) / "project")
-        bench.khuyencong(root, "published")
-        bench.khuyencong(root, "clean")
+        for step in ("published", "official", "clean"):
+            bench.khuyencong(root, step)
         config = bench.read_config(root)
         codes = None
         if args.provinces is not None:

@@ -8,12 +8,8 @@ last ``results.json``. The child (:func:`child_xlsx`) runs as ``bench.py --child
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -171,19 +167,14 @@ def say_xlsx(x: dict) -> None:
 
 
 def run_only(args: argparse.Namespace) -> int:
-    """One section (``--only``) on a fresh scratch project, merged into the last ``results.json``."""
-    results = json.loads(bench.RESULTS.read_text(encoding="utf-8")) if bench.RESULTS.exists() else {}
-    alone = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": bench.machine_info(),
-             "load_average_start": os.getloadavg()}
-    with tempfile.TemporaryDirectory(prefix="khuyencong-bench-") as tmp:
-        root = bench.scratch_project(Path(tmp) / "project")
-        bench.say(f"== 5b the XLSX readers: a generated {args.xlsx_rows:,} × 10 sheet and the demo's XLSX registers")
-        t0 = time.perf_counter()
-        section = measure_xlsx(root, Path(tmp), args.xlsx_rows, args.xlsx_repeats)
-        alone["section_s"] = time.perf_counter() - t0
-    say_xlsx(section)
-    results["xlsx_reader"] = {**section, "alone": {**alone, "load_average_end": os.getloadavg()}}
-    return bench.publish(results)
+    """This section alone (``--only xlsx``), merged into the last ``results.json``."""
+    def measure(root: Path, workdir: Path) -> dict:
+        section = measure_xlsx(root, workdir, args.xlsx_rows, args.xlsx_repeats)
+        say_xlsx(section)
+        return section
+
+    return bench.run_alone("xlsx_reader", lambda: bench.say(
+        f"== 5b the XLSX readers: a generated {args.xlsx_rows:,} × 10 sheet and the demo's XLSX registers"), measure)
 
 
 CHILDREN = {"xlsx": child_xlsx}

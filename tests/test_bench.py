@@ -1,8 +1,9 @@
-"""Smoke tests of benchmarks/bench.py and benchmarks/xlsx.py on tiny inputs (no timing assertions)."""
+"""Smoke tests of benchmarks/bench.py, xlsx.py and formats.py on tiny inputs (no timing assertions)."""
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,14 +15,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def benchmarks():
-    """The scripts imported by name, as they import each other (``xlsx`` imports ``bench`` and back)."""
+    """The scripts imported by name, as they import each other (``xlsx``, ``formats`` import ``bench`` and back)."""
     folder = str(REPO / "benchmarks")
     sys.path.insert(0, folder)
     try:
-        yield {name: importlib.import_module(name) for name in ("bench", "xlsx")}
+        yield {name: importlib.import_module(name) for name in ("bench", "xlsx", "formats")}
     finally:
         sys.path.remove(folder)
-        for name in ("bench", "xlsx", "executors"):
+        for name in ("bench", "xlsx", "executors", "formats"):
             sys.modules.pop(name, None)
 
 
@@ -33,6 +34,11 @@ def bench(benchmarks):
 @pytest.fixture(scope="module")
 def xlsx(benchmarks):
     return benchmarks["xlsx"]
+
+
+@pytest.fixture(scope="module")
+def formats(benchmarks):
+    return benchmarks["formats"]
 
 
 CONFIG = {
@@ -140,7 +146,8 @@ def _fake_results() -> dict:
             "one_province": {"wall_s": 3.0, "province": "hue", "reran": 2, "runs": 4},
             "cleaning": [{**clean, "rows": 100_000, "clean_register_rows_per_s": 100_000.0},
                          {**clean, "rows": 1_000_000, "clean_register_rows_per_s": 250_000.0}],
-            "linearity": 0.8, "make_test": {"wall_s": 60.0, "exit_status": 0, "summary": "3 passed"}}
+            "linearity": 0.8, "formats": _formats_section(30.0, 31.2),
+            "make_test": {"wall_s": 60.0, "exit_status": 0, "summary": "3 passed"}}
 
 
 def test_rows_cover_every_measurement(bench):
@@ -218,3 +225,67 @@ def test_the_xlsx_child_runs_through_bench_dispatch(tmp_path):
     assert out["sheet"]["cells"] == 21 * 10 and out["sheet"]["files"] == ["sheet.xlsx"]
     assert set(out["sheet"]) >= {"openpyxl_read_only", "openpyxl_full", "calamine", "ours"}
     assert out["sheet"]["ours"]["cells_per_s"] > 0 and "openpyxl_full" not in out["demo"]
+
+
+def _formats_section(html_wall: float, all_wall: float) -> dict:
+    def timed(median_s, n):
+        return {"median_s": median_s, "samples_s": [median_s] * n}
+
+    return {"provinces": ["ha-noi", "hue", "ca-mau"], "lang": "vi", "browser": "/usr/bin/chromium",
+            "html": {"formats": "html", "wall_s": html_wall, "runs": 3, "load_average_before": 1.5,
+                     "durations_s": [9.0, 8.5, 8.0]},
+            "all": {"formats": "html,pdf,docx", "wall_s": all_wall, "runs": 3, "load_average_before": 2.0,
+                    "durations_s": [11.2, 9.1, 8.9]},
+            "direct": {"slug": "ha-noi", "synthetic": True, "pdf_pages": 6, "pdf_kb": 410.0, "docx_kb": 150.0,
+                       "pdf_warm": {**timed(0.3, 5), "warmup_s": 1.9}, "pdf_fresh": timed(1.4, 3),
+                       "docx": timed(0.12, 5)}}
+
+
+def test_formats_section_rows(bench, formats):
+    rows = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 31.2))}
+    assert list(rows) == ["brief, HTML only", "brief, HTML + PDF + DOCX", "pdf_docx_added_s_per_brief",
+                          "PDF of one brief, warm browser", "PDF of one brief, fresh browser", "DOCX of one brief"]
+    added = rows["pdf_docx_added_s_per_brief"]
+    assert added["value"] == pytest.approx(0.4) and added["target"] == "<= 0.5" and added["pass"] is True
+    assert "PDF 0.30 s + DOCX 0.12 s = 0.42 s" in added["note"] and "+2.2, +0.6, +0.9 s" in added["note"]
+    assert rows["brief, HTML only"]["value"] == pytest.approx(10.0)
+    assert "3 briefs (ha-noi, hue, ca-mau), vi" in rows["brief, HTML only"]["note"]
+    assert "runs took 11.2, 9.1, 8.9 s" in rows["brief, HTML + PDF + DOCX"]["note"]
+    assert rows["PDF of one brief, fresh browser"]["value"] == pytest.approx(1.4)
+    assert "6 pages" in rows["PDF of one brief, warm browser"]["note"] and "1.90 s" in rows[
+        "PDF of one brief, warm browser"]["note"]
+    slow = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 33.0))}
+    assert slow["pdf_docx_added_s_per_brief"]["pass"] is False
+
+
+def test_formats_section_skipped_and_run_alone(bench, formats):
+    (row,) = formats.formats_rows({"skipped": "no Chromium (chromium, …)"})
+    assert row["pass"] is None and row["note"].startswith("skipped: no Chromium")
+    assert "skipped" in bench.render_table([row]) and "**miss**" not in bench.render_table([row])
+    machine = {"cores": 2, "ram_gb": 8.0, "python": "3.11", "git": {"commit": "abc", "dirty": True}}
+    alone = {"started": "2026-11-30T00:00:00+00:00", "machine": machine, "load_average_start": [1.0],
+             "load_average_end": [2.0], "section_s": 95.0}
+    only = {"formats": {**_formats_section(30.0, 31.2), "alone": alone}}
+    assert bench.rows_from(only) == formats.formats_rows(only["formats"])
+    assert "run alone (`--only formats`)" in bench.readme_header(only) and "95 s" in bench.readme_header(only)
+    args = bench.parse_args(["--only", "formats"])
+    assert (args.only, args.formats_provinces, args.skip_formats) == ("formats", 3, False)
+    assert bench.parse_args(["--skip-formats"]).skip_formats
+
+
+def test_formats_engine_arguments(formats):
+    args = formats.engine_args(["01", "46"], "html,pdf,docx")
+    assert args[:2] == ["run", "--force"]
+    flags = dict(zip(args[2::2], args[3::2]))
+    assert flags["--workers"] == "1" and flags["--kernels"] == "warm" and flags["--lang"] == "vi"
+    assert flags["--notebook"] == "90_province_report" and flags["--formats"] == "html,pdf,docx"
+    assert [v for f, v in zip(args, args[1:]) if f == "--province"] == ["01", "46"]
+
+
+def test_the_formats_browser_child_skips_without_chromium(tmp_path):
+    env = {**os.environ, "KHUYENCONG_CHROMIUM": str(tmp_path / "no-such-browser")}
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--child", "formats_browser", "{}"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "browser" not in out and "no-such-browser" in out["skipped"] and "chromium" in out["skipped"]
