@@ -105,3 +105,8 @@ class _Sel:
     """A national selection, as :func:`selection.select` returns it (the fields caveats reads)."""
 
     boundaries, note, province, label, lang = "2025", "", None, "Vietnam", "en"
+
+
+def test_a_missing_survey_is_named_as_the_reason_for_no_event_study():
+    assert "no establishment survey data" in brief_text.why_no_estimate("productivity_effect", ("survey",), "en")
+    assert brief_text.why_no_estimate("productivity_effect", ("plans",), "en") == "too few observations (0)"

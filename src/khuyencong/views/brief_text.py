@@ -134,6 +134,11 @@ def _no_table(measure: str, missing: Sequence[str], lang: str) -> str:
     return i18n.t("br_no_table", lang, tables=names)
 
 
+def why_no_estimate(measure: str, missing: Sequence[str], lang: str = "vi") -> str:
+    """Why no area has an estimate of ``measure``: the empty tables it needs, else too few observations."""
+    return _no_table(measure, missing, lang) if lacking(measure, missing) else i18n.t("br_note_too_few", lang, n=0)
+
+
 def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False,
                    missing: Sequence[str] = ()) -> pd.DataFrame:
     """:func:`headlines` as a display table: one row per measure, one column per area ("value
