@@ -1,9 +1,11 @@
 """A tiny project for the report-runner tests: small processed tables, trivial notebooks, reports.yml.
 
-Used by test_run.py and test_site.py with ``KHUYENCONG_ROOT`` pointing at the copy.
+Used by test_run.py and test_site.py with ``KHUYENCONG_ROOT`` pointing at the copy;
+:func:`real_notebooks_project` is the same with the real notebooks and this checkout's processed data.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -98,5 +100,29 @@ def make_project(root: Path, notebooks: dict[str, str], provinces=("Hà Nội", 
               "provinces": list(provinces), "timeout": timeout, "kernel": "khuyencong",
               "notebooks": [{"name": n, "scope": s, "inputs": ["register"], "title": {"vi": n, "en": n}}
                             for n, s in notebooks.items()]}
+    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+def real_notebooks_project(root: Path, parameters: dict[str, dict], province: str) -> Path:
+    """A scratch project with this checkout's processed data and demo files and the real notebooks
+    named in ``parameters`` (name → extra notebook parameters), for ``province`` in Vietnamese on
+    2025 boundaries. Skips when data/processed is empty."""
+    import pytest
+
+    from khuyencong import paths
+
+    if not (paths.processed_dir() / "register.parquet").exists():
+        pytest.skip("data/processed is empty: run `make data` first (make test does)")
+    shutil.copytree(paths.processed_dir(), root / "data" / "processed")
+    shutil.copytree(paths.demo_dir(), root / "data" / "raw" / "demo")
+    (root / "notebooks").mkdir()
+    (root / "reports").mkdir()
+    config = yaml.safe_load((paths.project_root() / "reports.yml").read_text(encoding="utf-8"))
+    blocks = [{**b, "parameters": {**b.get("parameters", {}), **parameters[b["name"]]}}
+              for b in config["notebooks"] if b["name"] in parameters]
+    for block in blocks:
+        shutil.copy(paths.notebooks_dir() / f"{block['name']}.ipynb", root / "notebooks")
+    config.update(notebooks=blocks, languages=["vi"], provinces=[province], boundaries=["2025"])
     (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return root

@@ -7,15 +7,14 @@ import shutil
 import nbformat
 import pandas as pd
 import pytest
-import yaml
 
-from khuyencong import paths
 from khuyencong.core import i18n
 from khuyencong.runner import pdf
 
 from khuyencong.errors import ConfigurationError
 from khuyencong.runner import config as runconfig
 from khuyencong.runner import exports
+from run_project import real_notebooks_project
 
 
 def test_tidy_moves_warnings_to_the_log_and_drops_row_numbers(tmp_path):
@@ -95,24 +94,13 @@ PROVINCE, SLUG = "Cần Thơ", "can-tho"
 def brief_folder(tmp_path_factory):
     """A scratch project with the real brief notebook and processed demo data, run for Cần Thơ in
     Vietnamese as HTML, PDF and Word."""
-    if not (paths.processed_dir() / "register.parquet").exists():
-        pytest.skip("data/processed is empty: run `make data` first (make test does)")
     if not any(shutil.which(b) for b in pdf.BROWSERS):
         pytest.skip("no Chromium installed (PDF output)")
     pytest.importorskip("pdfplumber")
     from test_run import run
 
-    root = tmp_path_factory.mktemp("brief") / "p"
-    shutil.copytree(paths.processed_dir(), root / "data" / "processed")
-    shutil.copytree(paths.demo_dir(), root / "data" / "raw" / "demo")
-    (root / "notebooks").mkdir()
-    (root / "reports").mkdir()
-    shutil.copy(paths.notebooks_dir() / "90_province_report.ipynb", root / "notebooks")
-    config = yaml.safe_load((paths.project_root() / "reports.yml").read_text(encoding="utf-8"))
-    block = next(b for b in config["notebooks"] if b["name"] == "90_province_report")
-    block["parameters"] = {**block.get("parameters", {}), "n_boot": 49}
-    config.update(notebooks=[block], languages=["vi"], provinces=[PROVINCE], boundaries=["2025"])
-    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    root = real_notebooks_project(tmp_path_factory.mktemp("brief") / "p", {"90_province_report": {"n_boot": 49}},
+                                  PROVINCE)
     assert run(root, workers=1, provinces=[PROVINCE], formats=["html", "pdf", "docx"]) == 0
     return root / "reports" / "vi" / SLUG / "90_province_report"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from khuyencong import paths
 from khuyencong.core import i18n
 from khuyencong.ingest.export import export_table, read_stamp, stamp_of
 from khuyencong.runner import pdf
 from khuyencong.runner.exports import leaks
+from run_project import real_notebooks_project
 from test_run import run
 
 NOTEBOOKS = {"05_real_record": {}, "90_province_report": {"n_boot": 49}}  # one REAL, one SYNTHETIC report
@@ -67,21 +67,7 @@ def scan(reports: Path) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """A scratch project with the real notebooks and data, run for Hà Nội in Vietnamese."""
-    if not (paths.processed_dir() / "register.parquet").exists():
-        pytest.skip("data/processed is empty: run `make data` first (make test does)")
-    root = tmp_path_factory.mktemp("leaks") / "p"
-    shutil.copytree(paths.processed_dir(), root / "data" / "processed")
-    shutil.copytree(paths.demo_dir(), root / "data" / "raw" / "demo")
-    (root / "notebooks").mkdir()
-    (root / "reports").mkdir()
-    config = yaml.safe_load((paths.project_root() / "reports.yml").read_text(encoding="utf-8"))
-    blocks = []
-    for block in config["notebooks"]:
-        if block["name"] in NOTEBOOKS:
-            shutil.copy(paths.notebooks_dir() / f"{block['name']}.ipynb", root / "notebooks")
-            blocks.append({**block, "parameters": {**block.get("parameters", {}), **NOTEBOOKS[block["name"]]}})
-    config.update(notebooks=blocks, languages=["vi"], provinces=["Hà Nội"], boundaries=["2025"])
-    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    root = real_notebooks_project(tmp_path_factory.mktemp("leaks") / "p", NOTEBOOKS, "Hà Nội")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sys, "argv", ["khuyencong", "run"])  # the manifest records the command, not pytest's
         formats = None if any(shutil.which(b) for b in pdf.BROWSERS) else ["html", "docx"]  # every format we can make
