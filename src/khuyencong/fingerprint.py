@@ -91,13 +91,26 @@ def notebook_code_hash(path: Path) -> str:
     return sha256_json({"cells": cells, "kernel": kernel})
 
 
+def _schema_and_rows(df):
+    """(the table's column names and types as bytes, one hash per row in order)."""
+    import pandas as pd
+
+    schema = json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()]).encode()
+    return schema, pd.util.hash_pandas_object(df, index=False).to_numpy()
+
+
+def frame_hash(df) -> str:
+    """sha256 of a DataFrame's schema and rows in order (the ``"all"`` hash of :func:`table_hashes`)."""
+    schema, rows = _schema_and_rows(df)
+    return hashlib.sha256(schema + rows.tobytes()).hexdigest()
+
+
 def table_hashes(path: Path) -> dict:
     """Content hash of a parquet table, whole and per province code (one pass per code column)."""
     import pandas as pd
 
     df = pd.read_parquet(path)
-    schema = json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()]).encode()
-    rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    schema, rows = _schema_and_rows(df)
 
     def digest(part) -> str:
         return hashlib.sha256(schema + part.tobytes()).hexdigest()

@@ -83,7 +83,7 @@ def test_a_second_call_reads_the_cache(demo, cache_dir, monkeypatch):
     assert again.key == first.key
     pd.testing.assert_frame_equal(again.rows, first.rows, check_exact=True)
     record = json.loads((cache_dir / f"{first.key}.json").read_text(encoding="utf-8"))
-    assert record["tables"]["survey"] == area_tables.frame_hash(frames["survey"])
+    assert record["tables"]["survey"] == fp.frame_hash(frames["survey"])
     assert record["code"] == "pinned-code" and record["parameters"]["n_boot"] == N
     assert set(again.rows["level"]) == {"province", "region", "country"}
     assert again.rows["area_code"].nunique() == 34 + 6 + 1  # every province, region and the country

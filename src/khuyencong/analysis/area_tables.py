@@ -13,7 +13,6 @@ entry does not exist.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -64,17 +63,10 @@ def scope(boundaries: str, start_year: int, end_year: int):
     return selection.select(provinces.ALL, start_year, end_year, boundaries)
 
 
-def frame_hash(frame: pd.DataFrame) -> str:
-    """sha256 of a table's schema and rows in order (as :func:`fingerprint.table_hashes`; order
-    counts: the bootstrap resamples rows by position)."""
-    schema = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
-    return hashlib.sha256(schema + pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
-
-
 def fingerprint(kind: str, frames: Mapping[str, pd.DataFrame], sel, n_boot: int, seed: int,
                 truth: Mapping | None = None) -> dict:
     """What an entry depends on: input rows, package code, truth and parameters (its hash is the key)."""
-    return {"kind": kind, "format": FORMAT, "tables": {n: frame_hash(f) for n, f in sorted(frames.items())},
+    return {"kind": kind, "format": FORMAT, "tables": {n: fp.frame_hash(f) for n, f in sorted(frames.items())},
             "code": fp.package_hash(fp.HashCache(paths.state_dir())),
             "truth": fp.sha256_json(truth) if truth is not None else None,
             "parameters": {"boundaries": sel.boundaries, "start_year": int(sel.start_year),
