@@ -147,7 +147,17 @@ def _fake_results() -> dict:
             "cleaning": [{**clean, "rows": 100_000, "clean_register_rows_per_s": 100_000.0},
                          {**clean, "rows": 1_000_000, "clean_register_rows_per_s": 250_000.0}],
             "linearity": 0.8, "formats": _formats_section(30.0, 31.2),
-            "make_test": {"wall_s": 60.0, "exit_status": 0, "summary": "3 passed"}}
+            "make_test": {"wall_s": 60.0, "exit_status": 0, "summary": "3 passed"},
+            "executors": _fake_executors()}
+
+
+def _fake_executors() -> dict:
+    def ours(wall, workers):
+        return {"wall_s": wall, "runs": 4, "cpu_s": wall * workers, "peak_rss_gb": 0.5,
+                "worker_s": [2.0, 3.0, 2.5, 2.5], "cells_s": [1.8, 2.6, 2.2, 2.2]}
+    return {"machine_parallel": {"efficiency": 0.9}, "ploomber_in_process": {"skipped": "not installed"},
+            "papermill_serial": {"wall_s": 30.0, "runs": 4, "compute_s": [2.0] * 4, "peak_rss_gb": 0.5},
+            "ours_fresh_2": ours(8.0, 2), "ours_warm_2": ours(6.0, 2), "ours_warm_1": ours(11.0, 1)}
 
 
 def test_rows_cover_every_measurement(bench):
@@ -158,6 +168,9 @@ def test_rows_cover_every_measurement(bench):
     assert rows["clean_register_rows_per_s"]["pass"] is True
     assert rows["clean_peak_rss_1m"]["value"] == pytest.approx(300 / 1024, abs=1e-4)
     assert set(bench.TARGETS) <= set(rows)
+    assert rows["worker_seconds_per_run"]["value"] == pytest.approx(6.0 * 2 / 4)
+    assert rows["overhead_per_run_s"]["value"] == pytest.approx(0.3) and rows["overhead_per_run_s"]["pass"] is True
+    assert rows["overhead_all_in_per_run_s"]["value"] == pytest.approx(11.0 / 4 - 8.8 / 4)
     json.dumps(list(rows.values()))
 
 

@@ -137,3 +137,22 @@ def test_an_entry_counts_only_with_its_record(tmp_path, monkeypatch):
     data.write_bytes(b"damaged")
     with_damage = table()
     assert len(calls) == 3 and with_damage.equals(first)
+
+
+def test_prune_removes_other_code_versions_and_old_orphans_only(tmp_path, monkeypatch):
+    import os
+
+    area_tables.cofunding_by_province(_register(), "legacy", 2012, 2024, 50, 3, tmp_path)
+    monkeypatch.setattr(fp, "package_hash", lambda cache: "older-code")
+    area_tables.cofunding_by_province(_register(), "legacy", 2012, 2024, 50, 3, tmp_path)
+    (tmp_path / "fresh-orphan.parquet").write_bytes(b"being written")
+    old_orphan = tmp_path / "old-orphan.parquet"
+    old_orphan.write_bytes(b"left by a killed run")
+    os.utime(old_orphan, (0, 0))
+    monkeypatch.setattr(fp, "package_hash", lambda cache: "pinned-code")
+    assert area_tables.prune(tmp_path) == 2
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert "fresh-orphan.parquet" in kept and len(kept) == 3
+    (record,) = tmp_path.glob("*.json")
+    assert json.loads(record.read_text(encoding="utf-8"))["code"] == "pinned-code"
+    assert area_tables.prune(tmp_path) == 0 and area_tables.prune(tmp_path / "absent") == 0

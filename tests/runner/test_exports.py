@@ -38,6 +38,14 @@ def test_leaks_finds_paths_and_warnings():
     assert exports.leaks("1/7/2025 · a/b.csv · https://example.org/home/x") == []
 
 
+def test_leaks_finds_this_machines_folders_wherever_they_are(monkeypatch):
+    monkeypatch.setenv("KHUYENCONG_ROOT", "/check/work/main")  # not under any usual top folder
+    assert exports.leaks("at /check/work/main/src/x.py:3") == ["/check/work/main/src/x.py:3"]
+    assert exports.leaks("at /check/work/main") == ["/check/work/main"]
+    assert exports.leaks("/check/work/mainline and https://x.org/check/work/main/a") == []
+    assert exports.leaks("/home/me/x.py") == ["/home/me/x.py"]  # found once, not twice
+
+
 def test_check_formats():
     assert exports.check_formats(["pdf"]) == ("html", "pdf")
     with pytest.raises(ValueError, match="unknown format"):

@@ -154,3 +154,68 @@ def test_mode_comes_from_the_argument_then_the_environment(monkeypatch):
     assert kernels.manager_class("warm") is kernels.WarmKernelManager
     with pytest.raises(ValueError):
         kernels.mode("lukewarm")
+
+
+class _Channel:
+    """A channel answering get_msg from a list of messages (None: nothing came in time)."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.messages or self.messages[0] is None:
+            if self.messages:
+                self.messages.pop(0)
+            raise Empty
+        return self.messages.pop(0)
+
+
+def _msg(kind, parent, **content):
+    return {"msg_type": kind, "parent_header": {"msg_id": parent}, "content": content, "header": {}}
+
+
+class _FakeClient(kernels.PromptKernelClient):
+    """The ready check of :class:`~khuyencong.runner.kernels.PromptKernelClient` on scripted channels."""
+
+    def __init__(self, shell, iopub, alive=True):
+        super().__init__()
+        self.fake_shell, self.fake_iopub, self.alive, self.asked, self.info = shell, iopub, alive, 0, None
+
+    shell_channel = property(lambda self: self.fake_shell)
+    iopub_channel = property(lambda self: self.fake_iopub)
+
+    def kernel_info(self):
+        self.asked += 1
+        return f"req{self.asked}"
+
+    async def _async_is_alive(self):
+        return self.alive
+
+    def _handle_kernel_info_reply(self, msg):
+        self.info = msg
+
+
+def test_ready_when_the_kernel_info_request_goes_idle_on_iopub():
+    import asyncio
+
+    reply = _msg("kernel_info_reply", "req1")
+    iopub = [_msg("iopub_welcome", None), _msg("status", "req1", execution_state="busy"),
+             _msg("status", "req1", execution_state="idle"), _msg("stream", "other"), None]
+    client = _FakeClient(_Channel([reply]), _Channel(iopub))
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == 1 and client.info is reply and client.fake_iopub.messages == []  # drained, no wait
+
+
+def test_iopub_not_yet_connected_asks_again_and_a_dead_kernel_is_an_error():
+    import asyncio
+
+    # the first request's statuses were published before IOPub was connected (a slow joiner)
+    client = _FakeClient(_Channel([_msg("kernel_info_reply", "req1"), _msg("kernel_info_reply", "req2")]),
+                         _Channel([None, _msg("status", "req2", execution_state="idle")]))
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == 2 and client.info["parent_header"]["msg_id"] == "req2"
+    dead = _FakeClient(_Channel([None]), _Channel([]), alive=False)
+    with pytest.raises(RuntimeError, match="died"):
+        asyncio.run(dead.wait_for_ready(timeout=5))

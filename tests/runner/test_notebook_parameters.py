@@ -30,7 +30,7 @@ def test_notebook_runs_with_other_parameters(name, tmp_path):
     if not (paths.processed_dir() / "register.parquet").exists():
         pytest.skip("data/processed is empty: run `make data` first (make test does)")
     source = paths.notebooks_dir() / f"{name}.ipynb"
-    nb = execute(source, tmp_path / source.name, parameters={**CASES[name], "output_dir": str(tmp_path / "out")})
+    nb = execute(source, tmp_path / source.name, parameters={**CASES[name], "output_dir": str(tmp_path / "out")}).notebook
     text = _outputs_text(nb)
     assert '"output_type": "error"' not in text
     if name != "00_published_figures":

@@ -108,7 +108,7 @@ def test_first_run_executes_everything_and_records_it(golden):
     assert {"git", "python", "packages", "data_version", "generated"} <= set(manifest)
     assert len(manifest["runs"]) == 3
     rec = next(r for r in manifest["runs"] if r["label"] == "vi/ha-noi/nb_prov")
-    for key in ("parameters", "inputs", "started", "finished", "duration_s", "status", "git", "environment",
+    for key in ("parameters", "inputs", "started", "finished", "duration_s", "cells_s", "status", "git", "environment",
                 "reproduce", "outputs"):
         assert key in rec, key
     assert rec["status"] == "ok" and rec["error"] is None
@@ -388,3 +388,12 @@ def test_formats_per_notebook_and_the_override(tmp_path, capsys):
     assert run(root, workers=1, formats=["html"], dry_run=True) == 0
     out = capsys.readouterr().out
     assert out.count("run: formats changed") == 2 and "skip: unchanged — vi/all/nb_echo" in out
+
+
+def test_shared_tables_are_declared_in_reports_yml():
+    brief = next(nb for nb in runconfig.load_config(SRC.parent / "reports.yml").notebooks
+                 if nb.name == "90_province_report")
+    assert brief.shared == ("area_tables",)
+    assert runconfig._notebook({"name": "nb"}, 0).shared == ()
+    with pytest.raises(runconfig.ConfigError, match=r"unknown shared table\(s\) \['everything'\]"):
+        runconfig._notebook({"name": "nb", "shared": ["everything"]}, 0)

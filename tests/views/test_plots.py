@@ -238,6 +238,22 @@ def test_figures_display_in_jupyter_without_pyplot(frames):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.parametrize("kind", ["ranked", "dist", "events"])
+def test_a_saved_figure_displays_its_saved_png_until_it_changes(frames, tmp_path, kind):
+    fig = plots.add_note(_build(kind, frames, "vi"), "SYNTHETIC")
+    png = plots.save_figure(fig, tmp_path / "fig")[0].read_bytes()
+    shown = fig._repr_png_()
+    fig._saved_png = None  # the same figure drawn again, as before saving remembered it
+    assert shown == png == fig._repr_png_()
+    fig.remember_png(png)
+    fig.axes[0].set_title("Tiêu đề mới")
+    changed = fig._repr_png_()
+    assert changed != png and changed.startswith(b"\x89PNG")
+    svg_only = _build(kind, frames, "vi")
+    plots.save_figure(svg_only, tmp_path / "svg", formats=("svg",))
+    assert svg_only._saved_png is None
+
+
 def test_missing_interval_draws_dot_alone(frames):
     ranked = frames["ranked"].assign(lo=[np.nan, 2.0, 0.5, 2.9, 1.0], hi=[np.nan, 3.0, 1.0, 3.5, 2.0])
     fig = plots.ranked_intervals(ranked, "cofunding_ratio", "lo", "hi", "province", lang="en")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -144,6 +145,28 @@ def precompute(boundaries: str, start_year: int, end_year: int, n_boot: int = N_
     under its lock, so the workers only read."""
     frames = {n: tables.load(n, processed_dir) for n in TABLES}
     return load(frames, boundaries, start_year, end_year, n_boot, seed, truth_for(frames))
+
+
+def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) -> int:
+    """Remove the entries no run can read any more: those of another package code version (the code
+    is part of every key) and table files whose record never came (after ``orphan_after_s``: a
+    notebook may be between writing the two). Returns how many went."""
+    folder = Path(cache_dir) if cache_dir is not None else paths.derived_dir()
+    if not folder.is_dir():
+        return 0
+    code = fp.package_hash(fp.HashCache(paths.state_dir()))
+    removed = 0
+    for table_path in sorted(folder.glob("*.parquet")):
+        record_path = table_path.with_suffix(".json")
+        try:
+            stale = json.loads(record_path.read_text(encoding="utf-8")).get("code") != code
+        except (OSError, ValueError):  # no record, or a damaged one: the entry does not exist
+            stale = time.time() - table_path.stat().st_mtime > orphan_after_s
+        if stale:
+            table_path.unlink(missing_ok=True)
+            record_path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 # ---------------------------------------------------------------- the cache

@@ -39,17 +39,17 @@ _DECIMALS = {"spending": 0, "projects": 0, "ipi_growth": 1, "population": 1, "sp
              "spending_per_project": 0}
 
 
-def _sum_of(group: pd.DataFrame, parts: list[tuple[str, str]]) -> tuple[float, list[str]] | None:
+def _sum_of(index: dict, parts: list[tuple[str, str]]) -> tuple[float, list[str]] | None:
     """The sum of exactly one figure per (indicator, funding_source), with their ids; None if one is missing."""
-    rows = [rr.figure_of(group, *part) for part in parts]
+    rows = [rr.figure_of(index, *part) for part in parts]
     if any(r is None for r in rows):
         return None
     return float(sum(r["value"] for r in rows)), [r["figure_id"] for r in rows]
 
 
-def _first(group: pd.DataFrame, choices) -> tuple[str, float, list[str]] | None:
+def _first(index: dict, choices) -> tuple[str, float, list[str]] | None:
     for label, parts in choices:
-        found = _sum_of(group, parts)
+        found = _sum_of(index, parts)
         if found:
             return (label, *found)
     return None
@@ -62,12 +62,13 @@ def _mean_population(population: pd.DataFrame, code: str, years: list[int]) -> f
 
 def _row(keys: tuple, group: pd.DataFrame, ipi: pd.DataFrame, population: pd.DataFrame) -> dict | None:
     area, code, code_2025, start, end = keys
-    spending = _first(group, SPENDING)
+    index = rr.figure_index(group)
+    spending = _first(index, SPENDING)
     growth, years = rr.official_growth(ipi, code, start, end)
     if spending is None or not years:
         return None
     measure, value, ids = spending
-    projects = _first(group, [("projects", p) for p in PROJECTS])
+    projects = _first(index, [("projects", p) for p in PROJECTS])
     people = _mean_population(population, code, years)
     per_year = value / (end - start + 1)
     return {

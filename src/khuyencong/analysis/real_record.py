@@ -74,21 +74,30 @@ def first_hand(figures: pd.DataFrame) -> pd.DataFrame:
     return figures.loc[keep].sort_values(["area", "period_start", "period_end", "figure_id"]).reset_index(drop=True)
 
 
-def figure_of(group: pd.DataFrame, indicator: str, tier: str) -> pd.Series | None:
-    """The one published row of ``indicator`` for funding ``tier`` in ``group``; None if none or several."""
-    rows = group.loc[(group["indicator"] == indicator) & (group["funding_source"] == tier) & group["value"].notna()]
-    return rows.iloc[0] if len(rows) == 1 else None
+def figure_index(group: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """The rows of ``group`` that have a value, by (indicator, funding tier), for :func:`figure_of`."""
+    found: dict[tuple[str, str], list[dict]] = {}
+    for row in group.loc[group["value"].notna()].to_dict("records"):
+        found.setdefault((row["indicator"], row["funding_source"]), []).append(row)
+    return found
 
 
-def _pick(group: pd.DataFrame, spec: Ratio) -> tuple[pd.Series, pd.Series] | None:
+def figure_of(index: dict[tuple[str, str], list[dict]], indicator: str, tier: str) -> dict | None:
+    """The one published row of ``indicator`` for funding ``tier`` in a group's :func:`figure_index`;
+    None if none or several."""
+    rows = index.get((indicator, tier), [])
+    return rows[0] if len(rows) == 1 else None
+
+
+def _pick(index: dict, spec: Ratio) -> tuple[dict, dict] | None:
     for num_key, den_key in spec.pairs:
-        num, den = figure_of(group, *num_key), figure_of(group, *den_key)
+        num, den = figure_of(index, *num_key), figure_of(index, *den_key)
         if num is not None and den is not None and den["value"] > 0:
             return num, den
     return None
 
 
-def _ratio_row(keys: tuple, spec: Ratio, num: pd.Series, den: pd.Series) -> dict:
+def _ratio_row(keys: tuple, spec: Ratio, num: dict, den: dict) -> dict:
     denominator = den["value"] + (num["value"] if spec.add_numerator else 0.0)
     area, code, start, end, kind = keys
     return {
@@ -106,8 +115,9 @@ def derived_ratios(figures: pd.DataFrame) -> pd.DataFrame:
     rows = []
     keys = ["area", "province_code", "period_start", "period_end", "kind"]
     for key, group in first_hand(figures).groupby(keys, sort=True):
+        index = figure_index(group)
         for spec in RATIOS:
-            found = _pick(group, spec)
+            found = _pick(index, spec)
             if found:
                 rows.append(_ratio_row(key, spec, *found))
     return pd.DataFrame(rows, columns=RATIO_COLUMNS)

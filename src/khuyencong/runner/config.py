@@ -25,6 +25,9 @@ _RESERVED_PARAMS = {"province", "start_year", "end_year", "boundaries", "lang", 
 # Headlines the province map can be coloured by (``map_headline:``); the first is the default.
 MAP_HEADLINES = ("cofunding_ratio", "productivity_effect", "cost_per_trainee", "plan_attainment",
                  "plan_attainment_trainees")
+# Tables shared by many runs that ``khuyencong run`` computes once, under its lock, before the runs
+# of the notebooks that list them under ``shared:`` (``area_tables``: analysis.area_tables).
+SHARED_TABLES = ("area_tables",)
 
 
 class ConfigError(ConfigurationError):
@@ -52,6 +55,7 @@ class NotebookSpec:
     title: dict[str, str]
     parameters: dict[str, Any]
     formats: tuple[str, ...] = ("html",)  # outputs of its runs (runner.exports); reports.yml's formats by default
+    shared: tuple[str, ...] = ()      # of SHARED_TABLES: computed once before its runs
 
     @property
     def path(self) -> Path:
@@ -155,7 +159,7 @@ def _notebook(block: Any, index: int, default_formats: tuple[str, ...] = ("html"
     where = f"{CONFIG_NAME}: notebooks[{index}]"
     if not isinstance(block, dict) or "name" not in block:
         raise ConfigError(f"{where} must be a mapping with at least 'name' (the notebook file stem)")
-    unknown = set(block) - {"name", "scope", "inputs", "whole_inputs", "title", "parameters", "formats"}
+    unknown = set(block) - {"name", "scope", "inputs", "whole_inputs", "title", "parameters", "formats", "shared"}
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
     name = str(block["name"])
@@ -171,6 +175,10 @@ def _notebook(block: Any, index: int, default_formats: tuple[str, ...] = ("html"
     bad = [t for t in (*inputs, *whole) if t not in BUILD_HINT]
     if bad:
         raise ConfigError(f"{where} ({name}): unknown input table(s) {bad}; known: {sorted(BUILD_HINT)}")
+    shared = _names(block.get("shared"), f"{where} ({name}): shared")
+    if set(shared) - set(SHARED_TABLES):
+        raise ConfigError(f"{where} ({name}): unknown shared table(s) {sorted(set(shared) - set(SHARED_TABLES))}; "
+                          f"known: {list(SHARED_TABLES)}")
     params = block.get("parameters") or {}
     if not isinstance(params, dict):
         raise ConfigError(f"{where} ({name}): parameters must be a mapping (name: value), got {params!r}")
@@ -184,7 +192,7 @@ def _notebook(block: Any, index: int, default_formats: tuple[str, ...] = ("html"
         raise ConfigError(f"{where} ({name}): title must be text or a mapping {{vi: ..., en: ...}}, got {title!r}")
     formats = _formats(block["formats"], f"notebooks[{index}] ({name}): formats", name) if "formats" in block \
         else default_formats
-    return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params, formats)
+    return NotebookSpec(name, scope, inputs, whole, {k: str(v) for k, v in title.items()}, params, formats, shared)
 
 
 def _int(value, what: str) -> int:

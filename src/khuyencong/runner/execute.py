@@ -83,10 +83,10 @@ def execute_run(spec: dict) -> dict:
 
     started, t0 = now_iso(), time.perf_counter()
     with _project_root(spec["root"]):
-        error = _execute_and_store(spec, execute, exports)
+        error, cells_s = _execute_and_store(spec, execute, exports)
     return {"run_id": spec["run_id"], "status": "failed" if error else "ok", "error": error,
             "started": started, "finished": now_iso(), "duration_s": round(time.perf_counter() - t0, 2),
-            "host": os.uname().nodename}
+            "cells_s": cells_s, "host": os.uname().nodename}
 
 
 @contextmanager
@@ -104,18 +104,19 @@ def _project_root(root: str):
             os.environ["KHUYENCONG_ROOT"] = before
 
 
-def _execute_and_store(spec: dict, execute, exports) -> str | None:
-    """Run the notebook into the staging folder, then its HTML and other formats; the error line or None."""
+def _execute_and_store(spec: dict, execute, exports) -> tuple[str | None, float | None]:
+    """Run the notebook into the staging folder, then its HTML and other formats; the error line or
+    None, and the cells' compute time (None when the notebook failed)."""
     staging = Path(spec["staging"])
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     target = staging / f"{spec['name']}.ipynb"
-    error = None
+    error = cells_s = None
     try:
         with _output_to(spec.get("log")):
-            execute(Path(spec["source"]), target, {**spec["parameters"], "output_dir": str(staging)},
+            cells_s = execute(Path(spec["source"]), target, {**spec["parameters"], "output_dir": str(staging)},
                     spec["timeout"], spec["kernel"], {str(staging): spec["final_ref"], spec["root"]: "."},
-                    spec.get("kernels"))
+                    spec.get("kernels")).cells_s
     except Exception as exc:  # the stored notebook marks the failing cell; report the first line
         error = first_line(exc)
     try:
@@ -126,4 +127,4 @@ def _execute_and_store(spec: dict, execute, exports) -> str | None:
                 exports.export(target, spec)
     except Exception as exc:  # a notebook that cannot be stored is a failed run, not a crash
         error = error or f"storing the output failed: {first_line(exc)}"
-    return error
+    return error, cells_s

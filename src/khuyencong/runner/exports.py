@@ -71,9 +71,20 @@ def tidy(nb_path: Path, log_path: str | None = None) -> None:
     atomic_write_text(nb_path, nbformat.writes(nb) + "\n")
 
 
+def _this_machine() -> re.Pattern:
+    """This machine's own folders (project, package, home), wherever they live: a checkout under
+    ``/check`` or ``/srv/x`` leaks as much as one under ``/home``."""
+    from khuyencong import paths
+
+    roots = {str(p) for p in (paths.project_root(), paths.PACKAGE_DIR.parents[1], Path.home()) if len(p.parts) > 1}
+    alternatives = "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.:/])(?:{alternatives})(?:/[^\s\"'<>]*)?(?![\w.-])")
+
+
 def leaks(text: str) -> list[str]:
     """Absolute machine paths and Python warnings in a published report's text."""
-    return [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
+    found = [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
+    return found + [m.group(0) for m in _this_machine().finditer(text) if not any(m.group(0) in f for f in found)]
 
 
 def _synthetic(html: str, lang: str) -> bool:

@@ -36,9 +36,12 @@ import time
 import uuid
 from typing import Any
 
+from queue import Empty
+
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import default
+from traitlets import DottedObjectName, Type, default
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +82,60 @@ def _private_socket_dir() -> str:
     return _socket_dir
 
 
+class PromptKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel has answered ``kernel_info`` on the shell
+    channel and its idle status for that request has come through IOPub (IOPub is connected).
+
+    jupyter_client then also waits for 0.2 s of IOPub silence before calling a kernel ready: 0.2 s
+    of every run for messages that, for a kernel nobody else talks to, have all arrived already.
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            reply = await self._kernel_info_reply(deadline)
+            if reply is not None and await self._idle_after(reply["parent_header"].get("msg_id"),
+                                                            min(deadline, time.monotonic() + 0.2)):
+                self._handle_kernel_info_reply(reply)
+                break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        while True:  # whatever else is already there, without waiting for more
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                return
+
+    wait_for_ready = _async_wait_for_ready
+
+    async def _kernel_info_reply(self, deadline: float) -> dict | None:
+        try:
+            msg = await self.shell_channel.get_msg(timeout=max(0.0, min(1.0, deadline - time.monotonic())))
+        except Empty:
+            return None
+        return msg if msg["msg_type"] == "kernel_info_reply" else None
+
+    async def _idle_after(self, request: str, until: float) -> bool:
+        """Whether IOPub brings the kernel's idle status for ``request`` before ``until``."""
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=max(0.0, until - time.monotonic()))
+            except Empty:
+                return False
+            if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                    and msg["parent_header"].get("msg_id") == request):
+                return True
+
+
 class LocalSocketKernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager on the ``ipc`` transport, sockets in a private folder."""
+    """jupyter_client's kernel manager on the ``ipc`` transport, sockets in a private folder, with
+    :class:`PromptKernelClient`."""
+
+    client_class = DottedObjectName(f"{__name__}.PromptKernelClient")
+    client_factory = Type(PromptKernelClient, klass=AsyncKernelClient)
 
     @default("transport")
     def _default_transport(self) -> str:

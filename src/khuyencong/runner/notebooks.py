@@ -11,7 +11,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import nbformat
 
@@ -54,25 +54,32 @@ def scrub(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _store(partial: Path, target: Path, replacements: dict[str, str]) -> nbformat.NotebookNode:
+class Executed(NamedTuple):
+    notebook: nbformat.NotebookNode
+    cells_s: float  # the notebook's own compute: its cells' durations as papermill measured them
+
+
+def _store(partial: Path, target: Path, replacements: dict[str, str]) -> Executed:
     """Write the scrubbed ``partial`` to ``target`` atomically, each ``replacements`` key swapped for its value."""
-    text = nbformat.writes(scrub(nbformat.read(partial, as_version=4))) + "\n"
+    nb = nbformat.read(partial, as_version=4)
+    cells_s = round(sum(c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells), 3)
+    text = nbformat.writes(scrub(nb)) + "\n"
     for old, new in replacements.items():
         text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
     atomic_write_text(target, text)
     partial.unlink()
-    return nbformat.reads(text, as_version=4)
+    return Executed(nbformat.reads(text, as_version=4), cells_s)
 
 
 def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None, timeout: int | None = 600,
             kernel: str = KERNEL_NAME, replacements: dict[str, str] | None = None,
-            kernels: str | None = None) -> nbformat.NotebookNode:
+            kernels: str | None = None) -> Executed:
     """Run ``source`` with ``parameters`` (in its folder) and store the result at ``target``.
 
     ``kernels``: "warm" (a fresh kernel forked from a pre-imported parent) or "fresh" (see
     :mod:`khuyencong.runner.kernels`; default ``$KHUYENCONG_KERNELS`` or warm). On failure the
     partially executed notebook is still stored (papermill marks the failing cell) and the
-    exception is re-raised.
+    exception is re-raised. Returns the stored notebook and its cells' compute time.
     """
     import papermill as pm
 
@@ -87,15 +94,16 @@ def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None
     try:
         pm.execute_notebook(str(source), str(partial), parameters=parameters or {}, kernel_name=kernel,
                             cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
-                            start_timeout=120, kernel_manager_class=manager)
+                            start_timeout=120, kernel_manager_class=manager,
+                            shutdown_kernel="immediate")  # a run's kernel is thrown away: no 0.1 s goodbye
     except Exception as exc:  # papermill already stored the partial notebook with the error
         error = exc
     if not partial.exists():
         raise error or RuntimeError("papermill wrote no notebook")
-    nb = _store(partial, target, replacements or {})
+    done = _store(partial, target, replacements or {})
     if error is not None:
         raise error
-    return nb
+    return done
 
 
 def store_all(names: list[str] | None = None) -> list[Path]:

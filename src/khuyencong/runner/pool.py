@@ -55,7 +55,7 @@ def result_of(fut, spec: dict) -> dict:
         return fut.result()
     except Exception as exc:  # the worker itself died (not the kernel): still a failed run
         return {"run_id": spec["run_id"], "status": "failed", "error": f"worker lost: {first_line(exc)}",
-                "started": None, "finished": now_iso(), "duration_s": None, "host": None}
+                "started": None, "finished": now_iso(), "duration_s": None, "cells_s": None, "host": None}
 
 
 class Progress:

@@ -156,7 +156,7 @@ def write_record(run: Run, fingerprint: dict, inputs: dict, result: dict, output
     record = {"run_id": run.run_id, "label": run.label, "notebook": f"notebooks/{run.notebook.name}.ipynb",
               "province_code": run.code, "parameters": params, "fingerprint": fingerprint,
               "inputs": inputs, **{k: result.get(k) for k in ("status", "error", "started", "finished",
-                                                              "duration_s", "host")},
+                                                              "duration_s", "cells_s", "host")},
               "git": git_state(), "environment": environment(), "outputs": outputs,
               "reproduce": "cd notebooks && " + reproduce_command(run.notebook.name, params, fingerprint["kernel"])}
     atomic_write_text(state_file(run), json.dumps(record, indent=1, ensure_ascii=False) + "\n")

@@ -29,7 +29,6 @@ from khuyencong.runner.lock import RunLock
 from khuyencong.runner.plan import Planned, data_version, input_tables, plan
 
 log = logging.getLogger(__name__)
-SHARED_BY = ("90_province_report",)  # notebooks that read analysis.area_tables (precomputed before the runs)
 
 
 @dataclass
@@ -109,7 +108,7 @@ def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], 
 def _precompute_shared(todo: list[Planned]) -> None:
     """The tables every brief shares (:mod:`analysis.area_tables`), computed once here under the lock
     so that no two workers compute them; a failure is left to the runs, which compute on a miss."""
-    readers = [p.run for p in todo if p.run.notebook.name in SHARED_BY]
+    readers = [p.run for p in todo if "area_tables" in p.run.notebook.shared]
     if not readers:
         return
     from khuyencong.analysis import area_tables
@@ -124,6 +123,9 @@ def _precompute_shared(todo: list[Planned]) -> None:
             log.warning("shared tables %s not precomputed: %s", scope, exc)
             continue
         log.info("shared tables %s ready in %.1f s", scope, time.perf_counter() - t)
+    removed = area_tables.prune()
+    if removed:
+        log.info("shared tables: %d entr%s of other code versions removed", removed, "y" if removed == 1 else "ies")
 
 
 def _formats(options: Options, runs: list[Run]) -> tuple[str, ...] | None:

@@ -25,7 +25,7 @@ from khuyencong.core import provinces
 from khuyencong.core.i18n import check_lang, fmt_number, fmt_pct, t
 from khuyencong.files import atomic_path
 from khuyencong.views.chart_base import (ACCENT, BAND, BASE, DPI, FIGSIZE, MUTED, PALETTE, SAVE_METADATA,
-                                         integer_axis, label_or, new_figure, number_axis, percent_axis,
+                                         ReportFigure, integer_axis, label_or, new_figure, number_axis, percent_axis,
                                          require_columns, require_finite, require_unique, set_title, style_rc,
                                          styled, value_text, wrap_text)
 
@@ -363,12 +363,21 @@ def save_figure(fig: Figure, path_stem: Path | str, formats=("png", "svg"), dpi:
     if unknown or not formats:
         raise ValueError(f"formats must be a non-empty subset of {sorted(SAVE_METADATA)}, got {list(formats)}")
     paths = []
-    with mpl.rc_context(style_rc()):
-        for fmt in formats:
-            target = stem.with_name(f"{stem.name}.{fmt}")
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
-            paths.append(target)
+    engine = fig.get_layout_engine()
+    try:
+        with mpl.rc_context(style_rc()):
+            for fmt in formats:
+                target = stem.with_name(f"{stem.name}.{fmt}")
+                with atomic_path(target) as tmp:
+                    fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
+                paths.append(target)
+                if engine is not None:  # laid out by this draw: the next formats reuse it (a third of a draw)
+                    fig.set_layout_engine("none")
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
+    if "png" in formats and dpi == DPI and isinstance(fig, ReportFigure):
+        fig.remember_png(paths[list(formats).index("png")].read_bytes())
     return paths
 
 
