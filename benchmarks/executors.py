@@ -54,7 +54,8 @@ def child_engine(config: str, workers: int, kernels: str) -> dict:
     records = json.loads(Path("reports/manifest.json").read_text(encoding="utf-8"))["runs"]
     return {"wall_s": wall, "runs": summary["runs"], "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_rss_gb": _maxrss_children_gb(),
-            "worker_s": [r["duration_s"] for r in records], "cells_s": [r["cells_s"] for r in records]}
+            "worker_s": [r["duration_s"] for r in records], "cells_s": [r["cells_s"] for r in records],
+            "labels": [r["label"] for r in records]}
 
 
 def _matrix(config: str) -> list:
