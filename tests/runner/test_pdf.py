@@ -141,3 +141,56 @@ def test_a_killed_process_takes_its_browser_with_it(page, tmp_path):
     profile = Path((tmp_path / "a.profile").read_text())
     assert _gone(profile)
     shutil.rmtree(profile, ignore_errors=True)  # a killed process cannot clean up its profile
+
+
+class _FlakyBrowser:
+    """A warm browser whose tabs lose their renderer ``drops`` times before a page prints."""
+
+    def __init__(self, drops: int):
+        self.drops, self.prints = drops, 0
+
+    def alive(self) -> bool:
+        return True
+
+    def print_page(self, page, timeout):
+        self.prints += 1
+        if self.prints <= self.drops:
+            raise EnvironmentProblem(f"Chromium: {pdf.RENDERER_GONE}.")
+        return b"%PDF-1.4 printed"
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_dropped_renderer_is_printed_again_in_a_new_tab_of_the_same_browser(monkeypatch, no_warm_browser):
+    flaky = _FlakyBrowser(drops=2)
+    monkeypatch.setattr(pdf, "_WARM", [flaky])
+    monkeypatch.setattr(pdf.time, "sleep", lambda s: None)
+    assert pdf._print_warm("chromium", Path("page.html"), 5) == b"%PDF-1.4 printed"
+    assert flaky.prints == 3 and pdf._WARM == [flaky]
+    gone_for_good = _FlakyBrowser(drops=99)
+    monkeypatch.setattr(pdf, "_WARM", [gone_for_good])
+    with pytest.raises(EnvironmentProblem, match="Render process gone"):
+        pdf._print_warm("chromium", Path("page.html"), 5)
+
+
+def test_when_the_warm_browser_keeps_failing_a_browser_for_the_page_prints_it(monkeypatch, page, tmp_path):
+    monkeypatch.setattr(pdf, "browser", lambda: "chromium")
+
+    def warm_fails(exe, page, timeout):
+        raise EnvironmentProblem("Chromium did not answer within 5 s")
+
+    def fresh_prints(exe, page, out, profile, timeout):
+        out.write_bytes(b"%PDF-1.4 from a browser of its own")
+
+    monkeypatch.setattr(pdf, "_print_warm", warm_fails)
+    monkeypatch.setattr(pdf, "_print_fresh", fresh_prints)
+    made = pdf.html_to_pdf(page, tmp_path / "r.pdf", **STATUS)
+    assert made.read_bytes().startswith(b"%PDF-1.4 from a browser of its own")
+
+    def fresh_fails(exe, page, out, profile, timeout):
+        raise EnvironmentProblem("Chromium could not print to PDF: no output")
+
+    monkeypatch.setattr(pdf, "_print_fresh", fresh_fails)
+    with pytest.raises(EnvironmentProblem, match="r.html: Chromium could not print to PDF"):
+        pdf.html_to_pdf(page, tmp_path / "again.pdf", **STATUS)

@@ -131,26 +131,40 @@ def html_to_pdf(html_path: Path, pdf_path: Path, banner: str = "", footer: str =
         page.write_text(print_html(html_path.read_text(encoding="utf-8"), banner, footer, alert), encoding="utf-8")
         out = Path(tmp) / "out.pdf"
         try:
+            if not fresh:
+                try:
+                    out.write_bytes(_print_warm(exe, page, timeout))
+                except EnvironmentProblem as exc:  # the same bytes from a browser of its own, once
+                    log.info("%s: the warm browser failed (%s); printing with a browser for this page", html_path.name,
+                             exc)
+                    fresh = True
             if fresh:
                 _print_fresh(exe, page, out, Path(tmp) / "profile", timeout)
-            else:
-                out.write_bytes(_print_warm(exe, page, timeout))
         except EnvironmentProblem as exc:
             raise EnvironmentProblem(f"{html_path.name}: {exc}") from None
         atomic_write_bytes(pdf_path, stable(out.read_bytes()))
     return pdf_path
 
 
-def _print_warm(exe: str, page: Path, timeout: int) -> bytes:
-    """``page`` printed by the warm browser; a browser that fails is replaced and tried once more."""
+RENDERER_GONE = "Render process gone"
+
+
+def _print_warm(exe: str, page: Path, timeout: int, attempts: int = 3) -> bytes:
+    """``page`` printed by the warm browser. A tab whose renderer Chromium dropped is tried again in
+    a new tab of the same browser; a browser that fails otherwise (dead, closed pipe, timeout) is
+    replaced."""
     problem = None
-    for _ in range(2):
+    for _ in range(attempts):
         try:
             return warm(exe).print_page(page, timeout)
-        except Exception as exc:  # a dead browser, a closed pipe, a timeout: start afresh
-            log.info("Chromium failed (%s); starting it again", exc)
-            shutdown()
+        except Exception as exc:  # noqa: BLE001 — any failure of the browser: try again, then report it
             problem = exc
+            if RENDERER_GONE in str(exc) and _WARM and _WARM[0].alive():
+                log.info("Chromium dropped the page's renderer; printing it again in a new tab")
+                time.sleep(0.5)
+            else:
+                log.info("Chromium failed (%s); starting it again", exc)
+                shutdown()
     raise EnvironmentProblem(f"Chromium could not print to PDF: {problem}")
 
 
