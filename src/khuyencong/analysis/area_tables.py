@@ -68,7 +68,7 @@ def fingerprint(kind: str, frames: Mapping[str, pd.DataFrame], sel, n_boot: int,
                 truth: Mapping | None = None) -> dict:
     """What an entry depends on: input rows, package code, truth and parameters (its hash is the key)."""
     return {"kind": kind, "format": FORMAT, "tables": {n: fp.frame_hash(f) for n, f in sorted(frames.items())},
-            "code": fp.package_hash(fp.HashCache(paths.state_dir())),
+            "code": _code_version(),
             "truth": fp.sha256_json(truth) if truth is not None else None,
             "parameters": {"boundaries": sel.boundaries, "start_year": int(sel.start_year),
                            "end_year": int(sel.end_year), "n_boot": int(n_boot), "seed": int(seed)}}
@@ -151,10 +151,10 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
     """Remove the entries no run can read any more: those of another package code version (the code
     is part of every key) and table files whose record never came (after ``orphan_after_s``: a
     notebook may be between writing the two). Returns how many went."""
-    folder = Path(cache_dir) if cache_dir is not None else paths.derived_dir()
+    folder = _folder(cache_dir)
     if not folder.is_dir():
         return 0
-    code = fp.package_hash(fp.HashCache(paths.state_dir()))
+    code = _code_version()
     removed = 0
     for table_path in sorted(folder.glob("*.parquet")):
         record_path = table_path.with_suffix(".json")
@@ -174,7 +174,7 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
 def _cached(record: dict, cache_dir: Path | str | None, compute) -> tuple[pd.DataFrame, str]:
     """(the entry of ``record`` — read, or computed by ``compute()`` and stored —, its key)."""
     key = fp.sha256_json(record)
-    folder = Path(cache_dir) if cache_dir is not None else paths.derived_dir()
+    folder = _folder(cache_dir)
     found = _read(folder, key)
     if found is not None:
         return found, key
@@ -182,6 +182,14 @@ def _cached(record: dict, cache_dir: Path | str | None, compute) -> tuple[pd.Dat
     table = compute()
     _write(folder, key, record, table)
     return table, key
+
+
+def _folder(cache_dir: Path | str | None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else paths.derived_dir()
+
+
+def _code_version() -> str:
+    return fp.package_hash(fp.HashCache(paths.state_dir()))
 
 
 def _files(folder: Path, key: str) -> tuple[Path, Path]:
