@@ -83,6 +83,7 @@ def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None
     """
     import papermill as pm
 
+    from khuyencong.runner import engine
     from khuyencong.runner.kernels import manager_class
 
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -94,7 +95,7 @@ def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None
     try:
         pm.execute_notebook(str(source), str(partial), parameters=parameters or {}, kernel_name=kernel,
                             cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
-                            start_timeout=120, kernel_manager_class=manager,
+                            start_timeout=120, kernel_manager_class=manager, engine_name=engine.NAME,
                             shutdown_kernel="immediate")  # a run's kernel is thrown away: no 0.1 s goodbye
     except Exception as exc:  # papermill already stored the partial notebook with the error
         error = exc

@@ -8,6 +8,7 @@ Text uses DejaVu Sans (bundled with matplotlib), which covers Vietnamese diacrit
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import textwrap
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -52,14 +54,12 @@ def setup_style() -> None:
 
 
 def styled(func):
-    """Build the figure inside the project style; draw once so lazily made ticks get it too."""
+    """Build the figure inside the project style (it is drawn inside the style too: :func:`laid_out`)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         check_lang(kwargs.get("lang", "vi"))
         with mpl.rc_context(style_rc()):
-            fig = func(*args, **kwargs)
-            fig.draw_without_rendering()
-        return fig
+            return func(*args, **kwargs)
     return wrapper
 
 
@@ -72,6 +72,12 @@ class ReportFigure(Figure):
 
     _saved_png: bytes | None = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An Agg canvas of its own keeps one renderer for layout, PNG and display: its text
+        # measurements (most of a draw) are cached once, where the default canvas makes a renderer per draw.
+        FigureCanvasAgg(self)
+
     def remember_png(self, data: bytes) -> None:
         """``data`` is this figure as drawn now, at :data:`DPI`: shown until the figure changes."""
         self._saved_png = data
@@ -81,9 +87,32 @@ class ReportFigure(Figure):
         if self._saved_png is not None and not self.stale:
             return self._saved_png
         buf = io.BytesIO()
-        with mpl.rc_context(style_rc()):
+        with laid_out(self):
             self.savefig(buf, format="png", metadata=SAVE_METADATA["png"])
         return buf.getvalue()
+
+
+#: Layout passes before drawing: a constrained layout moves a little after its first pass
+#: (ticks and legends follow the new axes size) and is settled after the second.
+LAYOUT_PASSES = 2
+
+
+@contextlib.contextmanager
+def laid_out(fig: Figure):
+    """Inside the project style, with ``fig``'s layout settled and then frozen: every save inside
+    draws the figure once and places nothing anew (savefig otherwise lays out before each format)."""
+    engine = fig.get_layout_engine()
+    with mpl.rc_context(style_rc()):
+        if engine is None:
+            yield fig
+            return
+        for _ in range(LAYOUT_PASSES):
+            engine.execute(fig)
+        fig.set_layout_engine("none")
+        try:
+            yield fig
+        finally:
+            fig.set_layout_engine(engine)
 
 
 def new_figure(height: float = FIGSIZE[1]):

@@ -26,8 +26,8 @@ from khuyencong.core.i18n import check_lang, fmt_number, fmt_pct, t
 from khuyencong.files import atomic_path
 from khuyencong.views.chart_base import (ACCENT, BAND, BASE, DPI, FIGSIZE, MUTED, PALETTE, SAVE_METADATA,
                                          ReportFigure, integer_axis, label_or, new_figure, number_axis, percent_axis,
-                                         require_columns, require_finite, require_unique, set_title, style_rc,
-                                         styled, value_text, wrap_text)
+                                         laid_out, require_columns, require_finite, require_unique, set_title,
+                                         style_rc, styled, value_text, wrap_text)
 
 __all__ = [
     "add_note", "bars_by_group", "distribution_with_band", "event_study_plot", "legend_outside", "mark_points",
@@ -363,19 +363,12 @@ def save_figure(fig: Figure, path_stem: Path | str, formats=("png", "svg"), dpi:
     if unknown or not formats:
         raise ValueError(f"formats must be a non-empty subset of {sorted(SAVE_METADATA)}, got {list(formats)}")
     paths = []
-    engine = fig.get_layout_engine()
-    try:
-        with mpl.rc_context(style_rc()):
-            for fmt in formats:
-                target = stem.with_name(f"{stem.name}.{fmt}")
-                with atomic_path(target) as tmp:
-                    fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
-                paths.append(target)
-                if engine is not None:  # laid out by this draw: the next formats reuse it (a third of a draw)
-                    fig.set_layout_engine("none")
-    finally:
-        if engine is not None:
-            fig.set_layout_engine(engine)
+    with laid_out(fig):
+        for fmt in formats:
+            target = stem.with_name(f"{stem.name}.{fmt}")
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
+            paths.append(target)
     if "png" in formats and dpi == DPI and isinstance(fig, ReportFigure):
         fig.remember_png(paths[list(formats).index("png")].read_bytes())
     return paths
