@@ -49,11 +49,16 @@ MODES = ("warm", "fresh")
 ENV_MODE = "KHUYENCONG_KERNELS"
 _LAUNCHER = ("-m", "ipykernel_launcher")
 # What every report notebook imports: loaded once in the zygote, so each forked kernel starts with them.
-PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "matplotlib", "matplotlib.pyplot", "seaborn",
-           "statsmodels.api", "scipy.stats", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+# Besides the notebooks' own imports: what saving a table (openpyxl, ~0.1 s) and a figure (PIL's
+# plugins) and reading the tables (pyarrow.dataset, yaml) import on first use.
+PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "pyarrow.dataset", "matplotlib", "matplotlib.pyplot",
+           "seaborn", "statsmodels.api", "scipy.stats", "openpyxl", "yaml", "PIL.Image", "PIL.PngImagePlugin",
+           "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
+           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "khuyencong.views.context", "khuyencong.views.results", "khuyencong.views.plots",
-           "khuyencong.views.brief", "khuyencong.views.brief_text", "khuyencong.analysis.models",
-           "khuyencong.analysis.growth", "khuyencong.analysis.productivity", "khuyencong.analysis.metrics")
+           "khuyencong.views.brief", "khuyencong.views.brief_text", "khuyencong.views.real_summary",
+           "khuyencong.analysis.models", "khuyencong.analysis.growth", "khuyencong.analysis.productivity",
+           "khuyencong.analysis.metrics", "khuyencong.analysis.real_record", "khuyencong.analysis.real_growth")
 _MAX_MESSAGE = 1 << 20
 
 
