@@ -107,12 +107,12 @@ def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], 
 
 def _precompute_shared(todo: list[Planned]) -> None:
     """The tables every brief shares (:mod:`analysis.area_tables`), computed once here under the lock
-    so that no two workers compute them; a failure is left to the runs, which compute on a miss."""
-    readers = [p.run for p in todo if "area_tables" in p.run.notebook.shared]
-    if not readers:
-        return
+    so that no two workers compute them; a failure is left to the runs, which compute on a miss.
+    Then the entries of both caches (tables, :mod:`views.figure_cache`) no run can read go."""
     from khuyencong.analysis import area_tables
+    from khuyencong.views import figure_cache
 
+    readers = [p.run for p in todo if "area_tables" in p.run.notebook.shared]
     wanted = {(r.boundaries, r.start_year, r.end_year, r.extra.get("n_boot", area_tables.N_BOOT),
                r.extra.get("seed", area_tables.SEED)) for r in readers}
     for scope in sorted(wanted):
@@ -123,9 +123,9 @@ def _precompute_shared(todo: list[Planned]) -> None:
             log.warning("shared tables %s not precomputed: %s", scope, exc)
             continue
         log.info("shared tables %s ready in %.1f s", scope, time.perf_counter() - t)
-    removed = area_tables.prune()
-    if removed:
-        log.info("shared tables: %d entr%s of other code versions removed", removed, "y" if removed == 1 else "ies")
+    for what, removed in (("shared tables", area_tables.prune()), ("cached figures", figure_cache.prune())):
+        if removed:
+            log.info("%s: %d entr%s of other code versions removed", what, removed, "y" if removed == 1 else "ies")
 
 
 def _formats(options: Options, runs: list[Run]) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ Saving is deterministic: fixed SVG hash salt, no dates or software stamps in the
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -23,15 +24,16 @@ from matplotlib.ticker import MaxNLocator
 
 from khuyencong.core import provinces
 from khuyencong.core.i18n import check_lang, fmt_number, fmt_pct, t
-from khuyencong.files import atomic_path
+from khuyencong.files import atomic_write_bytes
 from khuyencong.views.chart_base import (ACCENT, BAND, BASE, DPI, FIGSIZE, MUTED, PALETTE, SAVE_METADATA,
                                          ReportFigure, integer_axis, label_or, new_figure, number_axis, percent_axis,
                                          laid_out, require_columns, require_finite, require_unique, set_title,
                                          style_rc, styled, value_text, wrap_text)
+from khuyencong.views.figure_cache import SavedFigure
 
 __all__ = [
     "add_note", "bars_by_group", "distribution_with_band", "event_study_plot", "legend_outside", "mark_points",
-    "note_texts", "ranked_intervals", "save_figure", "scatter_with_fit", "time_series",
+    "note_texts", "ranked_intervals", "render", "save_figure", "scatter_with_fit", "time_series",
 ]
 
 NOTE_RED = "#c00000"
@@ -351,10 +353,23 @@ def distribution_with_band(values, low: float = 0.15, high: float = 0.40, *, lan
 
 # --- saving ----------------------------------------------------------------------------------
 
-def save_figure(fig: Figure, path_stem: Path | str, formats=("png", "svg"), dpi: int = DPI) -> list[Path]:
+def render(fig: Figure, formats=("png", "svg"), dpi: int = DPI) -> dict[str, bytes]:
+    """``fig`` in each of ``formats``, byte-reproducibly: what :func:`save_figure` writes."""
+    files = {}
+    with laid_out(fig):
+        for fmt in formats:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
+            files[fmt] = buf.getvalue()
+    return files
+
+
+def save_figure(fig: Figure | SavedFigure, path_stem: Path | str, formats=("png", "svg"),
+                dpi: int = DPI) -> list[Path]:
     """Write ``<path_stem>.<fmt>`` for each format atomically and byte-reproducibly; return the paths.
 
     Formats: png, svg, pdf. ``path_stem`` has no extension. The figure stays open for display.
+    A :class:`~khuyencong.views.figure_cache.SavedFigure` writes the bytes it holds.
     """
     stem = Path(path_stem)
     if stem.suffix.lstrip(".").lower() in SAVE_METADATA:
@@ -362,15 +377,15 @@ def save_figure(fig: Figure, path_stem: Path | str, formats=("png", "svg"), dpi:
     unknown = [f for f in formats if f not in SAVE_METADATA]
     if unknown or not formats:
         raise ValueError(f"formats must be a non-empty subset of {sorted(SAVE_METADATA)}, got {list(formats)}")
-    paths = []
-    with laid_out(fig):
-        for fmt in formats:
-            target = stem.with_name(f"{stem.name}.{fmt}")
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
-            paths.append(target)
+    if isinstance(fig, SavedFigure):
+        if dpi != DPI or set(formats) - set(fig.files):
+            raise ValueError(f"a saved figure holds {sorted(fig.files)} at {DPI} dpi, not {list(formats)} at {dpi}")
+        files = fig.files
+    else:
+        files = render(fig, formats, dpi)
+    paths = [atomic_write_bytes(stem.with_name(f"{stem.name}.{fmt}"), files[fmt]) for fmt in formats]
     if "png" in formats and dpi == DPI and isinstance(fig, ReportFigure):
-        fig.remember_png(paths[list(formats).index("png")].read_bytes())
+        fig.remember_png(files["png"])
     return paths
 
 

@@ -15,6 +15,7 @@ from khuyencong.analysis import real_record
 from khuyencong.core import i18n
 from khuyencong.core import provinces
 from khuyencong.ingest import provenance, published
+from khuyencong.views.figure_cache import drawn_once
 
 NOTEBOOK = "05_real_record"  # the report each province row of the index links to
 FUNDING_INDICATORS = ("total_funding", "state_support", "national_funding", "local_funding")
@@ -104,6 +105,21 @@ def outlets(figures: pd.DataFrame, ratios: pd.DataFrame) -> str:
     """The outlets that printed the inputs of ``ratios`` (a short footer; tables carry full citations)."""
     ids = [i for inputs in ratios["inputs"] for i in inputs.split("; ")]
     return ", ".join(dict.fromkeys(figures.set_index("figure_id").loc[ids, "outlet"]))
+
+
+@drawn_once
+def support_per_project_figure(per_project: pd.DataFrame, figures: pd.DataFrame, lang: str):
+    """Bars of state support per project in each province that reports it (``rr.across_provinces``
+    rows), with N and the outlets; the same chart in every run of a language, so drawn once."""
+    from khuyencong.views import plots  # not at the top: the index page reads this module without figures
+    kinds = [i18n.t(f"kind.{k}", lang) for k in per_project["kind"]]
+    bars = per_project.assign(label=[f"{a} {_period(s, e)} ({k})" for a, s, e, k in
+                                     zip(per_project["area"], per_project["period_start"], per_project["period_end"],
+                                         kinds)])
+    title = f"{i18n.t('ratio.support_per_project', lang)}, N = {per_project['n_provinces'].iat[0]}"
+    fig = plots.bars_by_group(bars, group="label", value="value", lang=lang, title=title,
+                              xlabel=i18n.t("ratio.support_per_project", lang), ylabel=i18n.t("col.area", lang))
+    return plots.add_note(fig, "DERIVED", source=outlets(figures, per_project), boundaries="legacy", lang=lang)
 
 
 # ---------------------------------------------------------------- derived ratios
