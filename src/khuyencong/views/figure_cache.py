@@ -10,6 +10,7 @@ per project across provinces is the same in all 70 province runs: ~0.8 s each.)
 """
 from __future__ import annotations
 
+import base64
 import functools
 import importlib.metadata
 import json
@@ -34,8 +35,10 @@ class SavedFigure:
     def __init__(self, files: dict[str, bytes], text: str):
         self.files, self.text = files, text
 
-    def _repr_png_(self) -> bytes:
-        return self.files["png"]
+    def _repr_png_(self) -> str:
+        # already base64, as Jupyter carries images: ipykernel encodes bytes itself, other
+        # executors (ploomber-engine's in-process shell) do not
+        return base64.b64encode(self.files["png"]).decode("ascii")
 
     def __repr__(self) -> str:
         return self.text  # the drawn figure's own, so both show the same text/plain
