@@ -159,7 +159,7 @@ def test_every_format_carries_the_stamp_as_columns_and_reads_back(tmp_path):
 
 
 def test_stamp_rules():
-    with pytest.raises(ValueError, match="SYNTHETIC or REAL"):
+    with pytest.raises(ValueError, match="SYNTHETIC, REAL or DERIVED"):
         Stamp("demo", "x", "vi")
     with pytest.raises(ValueError, match="lang"):
         Stamp("REAL", "x", "fr")
@@ -210,6 +210,8 @@ def test_dta_keeps_text_outside_the_vocabulary_and_labels_processed_tables(tmp_p
 def test_tables_without_a_valid_stamp_read_as_none():
     row = {"data_status": "SYNTHETIC", "data_source": "x", "lang": "vi"}
     assert stamp_of(pd.DataFrame([row])) == Stamp("SYNTHETIC", "x", "vi")
+    derived = "DERIVED (published figures and official statistics)"  # nb 30's spending vs growth table
+    assert stamp_of(pd.DataFrame([{**row, "data_status": derived}])) == Stamp(derived, "x", "vi")
     assert stamp_of(pd.DataFrame(columns=list(row))) is None  # no rows: nothing says the status
     assert stamp_of(pd.DataFrame([{**row, "data_status": "demo"}])) is None
     assert stamp_of(pd.DataFrame([row, {**row, "lang": "en"}])) is None

@@ -9,7 +9,7 @@ Safe for any cell (OWASP CSV injection advice):
 - control characters XLSX and Stata cannot hold are written as visible ``\xNN`` escapes, with a
   warning naming the file and how many cells changed.
 
-Every table a report saves carries a :class:`Stamp` — its data status (SYNTHETIC or REAL), source
+Every table a report saves carries a :class:`Stamp` — its data status (SYNTHETIC, REAL or DERIVED), source
 and language — as three ordinary last columns, ``data_status``, ``data_source`` and ``lang``, the
 same in CSV, XLSX and .dta. Columns rather than a title line: ``pd.read_csv``, Excel and Stata's
 ``import delimited`` read the file as it is, tables stacked from several reports keep each row's
@@ -44,7 +44,7 @@ _CR_MARK = "\n\ue0ff\ue0fe"  # stands for \r while pandas writes the CSV: its \n
 STATA_NAME_MAX, STATA_LABEL_MAX = 32, 80
 STATA_STR_MAX = 2045  # bytes of a fixed-width Stata string; longer text is stored as strL
 STAMP_COLUMNS = ("data_status", "data_source", "lang")
-STATUSES = ("SYNTHETIC", "REAL")
+STATUSES = ("SYNTHETIC", "REAL", "DERIVED")  # DERIVED: computed from REAL figures (ratios, links)
 #: coded column → i18n prefix of its labels (the codes, in order, are the keys under that prefix)
 CODED = {"category": "category", "funding_source": "funding_source", "status": "status",
          "indicator": "plan_indicator", "region_code": "region"}
@@ -52,8 +52,8 @@ CODED = {"category": "category", "funding_source": "funding_source", "status": "
 
 @dataclass(frozen=True)
 class Stamp:
-    """What an exported table says about itself: data ``status`` ("SYNTHETIC" or "REAL", possibly
-    qualified: "REAL (published)"), its ``source`` and the report's ``lang``."""
+    """What an exported table says about itself: data ``status`` ("SYNTHETIC", "REAL" or "DERIVED",
+    possibly qualified: "REAL (published)"), its ``source`` and the report's ``lang``."""
 
     status: str
     source: str
@@ -61,7 +61,7 @@ class Stamp:
 
     def __post_init__(self):
         if not str(self.status).startswith(STATUSES):
-            raise ValueError(f"data status must start with SYNTHETIC or REAL, not {self.status!r}")
+            raise ValueError(f"data status must start with SYNTHETIC, REAL or DERIVED, not {self.status!r}")
         i18n.check_lang(self.lang)
 
     @property
@@ -81,7 +81,7 @@ class Stamp:
 
 def stamp_of(df: pd.DataFrame) -> Stamp | None:
     """The stamp a table carries in its columns (SYNTHETIC if any row is); None without one (no
-    rows, a column missing, several languages or a status that is neither SYNTHETIC nor REAL)."""
+    rows, a column missing, several languages or a status other than SYNTHETIC, REAL or DERIVED)."""
     if not set(STAMP_COLUMNS) <= set(df.columns) or df.empty:
         return None
     statuses = sorted(set(df["data_status"].astype(str)))
