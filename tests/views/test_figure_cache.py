@@ -93,9 +93,11 @@ def test_prune_removes_other_code_versions_and_old_orphans(frame, tmp_path):
     old.write_text(json.dumps({**record, "code": "an older package"}), encoding="utf-8")
     (tmp_path / "orphan.png").write_bytes(b"a file whose record never came")
     (tmp_path / "young.png").write_bytes(b"a notebook may be writing its record now")
+    (tmp_path / ".young.svg.x1y2.tmp").write_bytes(b"a save in progress")
     ages_ago = time.time() - 3600
     os.utime(tmp_path / "orphan.png", (ages_ago, ages_ago))
     assert figure_cache.prune(tmp_path) == 2
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([*(p.name for p in tmp_path.glob(f"{current.stem}.*")), "young.png"])
+    assert left == sorted([*(p.name for p in tmp_path.glob(f"{current.stem}.*")), ".young.svg.x1y2.tmp",
+                           "young.png"])
     assert figure_cache.prune(tmp_path) == 0

@@ -73,7 +73,7 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
         return 0
     current = (_code_version(), _matplotlib())
     removed = 0
-    for key in sorted({p.name.split(".")[0] for p in folder.iterdir()}):
+    for key in sorted({p.name.split(".")[0] for p in folder.iterdir() if not p.name.startswith(".")}):  # not temp files
         record_path = folder / f"{key}.json"
         try:
             record = json.loads(record_path.read_text(encoding="utf-8"))
