@@ -137,6 +137,11 @@ def package_hash(cache: HashCache) -> str:
     return sha256_json([[p.relative_to(paths.PACKAGE_DIR).as_posix(), cache.file(p)] for p in files])
 
 
+def code_version() -> str:
+    """:func:`package_hash` with the project's hash cache: the code version caches key their entries on."""
+    return package_hash(HashCache(paths.state_dir()))
+
+
 def lock_hash(cache: HashCache) -> str:
     """Hash of ``requirements.lock`` (the pinned environment), or "absent"."""
     lock = paths.project_root() / "requirements.lock"

@@ -68,7 +68,7 @@ def fingerprint(kind: str, frames: Mapping[str, pd.DataFrame], sel, n_boot: int,
                 truth: Mapping | None = None) -> dict:
     """What an entry depends on: input rows, package code, truth and parameters (its hash is the key)."""
     return {"kind": kind, "format": FORMAT, "tables": {n: fp.frame_hash(f) for n, f in sorted(frames.items())},
-            "code": _code_version(),
+            "code": fp.code_version(),
             "truth": fp.sha256_json(truth) if truth is not None else None,
             "parameters": {"boundaries": sel.boundaries, "start_year": int(sel.start_year),
                            "end_year": int(sel.end_year), "n_boot": int(n_boot), "seed": int(seed)}}
@@ -154,7 +154,7 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
     folder = _folder(cache_dir)
     if not folder.is_dir():
         return 0
-    code = _code_version()
+    code = fp.code_version()
     removed = 0
     for table_path in sorted(folder.glob("*.parquet")):
         record_path = table_path.with_suffix(".json")
@@ -186,10 +186,6 @@ def _cached(record: dict, cache_dir: Path | str | None, compute) -> tuple[pd.Dat
 
 def _folder(cache_dir: Path | str | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else paths.derived_dir()
-
-
-def _code_version() -> str:
-    return fp.package_hash(fp.HashCache(paths.state_dir()))
 
 
 def _files(folder: Path, key: str) -> tuple[Path, Path]:

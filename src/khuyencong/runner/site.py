@@ -166,7 +166,7 @@ class _Outputs:
             self.keys = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.keys = {}
-        self.code = fp.package_hash(fp.HashCache(paths.state_dir()))
+        self.code = fp.code_version()
         self.written = 0
 
     def make(self, target: Path, inputs, write) -> str:

@@ -49,7 +49,7 @@ def drawn_once(func):
     @functools.wraps(func)
     def wrapper(*args, cache_dir: Path | str | None = None, **kwargs):
         folder = _folder(cache_dir)
-        record = {"function": f"{func.__module__}.{func.__qualname__}", "code": _code_version(),
+        record = {"function": f"{func.__module__}.{func.__qualname__}", "code": fp.code_version(),
                   "matplotlib": _matplotlib(), "args": [_plain(a) for a in args],
                   "kwargs": {k: _plain(v) for k, v in sorted(kwargs.items())}}
         key = fp.sha256_json(record)
@@ -71,7 +71,7 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
     folder = _folder(cache_dir)
     if not folder.is_dir():
         return 0
-    current = (_code_version(), _matplotlib())
+    current = (fp.code_version(), _matplotlib())
     removed = 0
     for key in sorted({p.name.split(".")[0] for p in folder.iterdir() if not p.name.startswith(".")}):  # not temp files
         record_path = folder / f"{key}.json"
@@ -89,10 +89,6 @@ def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) ->
 
 def _folder(cache_dir: Path | str | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else paths.derived_dir() / "figures"
-
-
-def _code_version() -> str:
-    return fp.package_hash(fp.HashCache(paths.state_dir()))
 
 
 def _matplotlib() -> str:
