@@ -17,6 +17,8 @@ from functools import lru_cache
 from khuyencong.paths import PACKAGE_DATA
 
 YEAR_MIN, YEAR_MAX = 2000, 2035
+#: The category of a project whose document states no content (a code of ``categories.csv``, never drawn by the demo).
+UNCLASSIFIED = "unclassified"
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ REGISTER = Dataset(
                description_vi="Kinh phí khuyến công hỗ trợ từ ngân sách nhà nước",
                description_en="Extension funding from the state budget", minimum="> 0"),
         Column("beneficiary_contribution", "Vốn đối ứng (triệu đồng)", "Beneficiary contribution (million VND)",
-               "money", synonyms=("von doi ung", "doi ung", "von cua co so", "kinh phi doi ung", "co-funding"),
+               "money", required=False, synonyms=("von doi ung", "doi ung", "von cua co so", "kinh phi doi ung", "co-funding"),
                description_vi="Vốn đối ứng của cơ sở thụ hưởng",
                description_en="Contribution of the beneficiary establishment"),
         Column("total_cost", "Tổng kinh phí (triệu đồng)", "Total cost (million VND)", "money", required=False,

@@ -9,19 +9,27 @@ check that fails is a :class:`Issue`. A data row with an error is *rejected*; th
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
 from khuyencong.core.vnnumber import format_vn, parse_number
-from khuyencong.ingest import annex
+from khuyencong.core.datasets import UNCLASSIFIED
+from khuyencong.ingest import annex, vocab
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping
 from khuyencong.ingest.headers import fold
 
 PLAUSIBLE_MAX = 100_000.0  # million VND (100 tỷ đồng): more for one project means a wrong unit
+PROGRAMME_MAX = 10_000_000.0  # million VND: a row that is a whole programme over a period ("giai đoạn 2021-2025")
+_PROGRAMME = re.compile(r"\bgiai doan \d{4}|\bchuong trinh khuyen cong\b")
 TOLERANCE = 0.01  # million VND
+#: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
+_APPROXIMATE = re.compile(r"^(?:tren|gan|khoang|hon|duoi|xap xi|uoc|toi da|it nhat)\s+\d")
+_NOT_TITLE = ("stt", "beneficiary", "implementer", "district", "province", "year", "status", "note", "ignore",
+              *annex.MONEY_ROLES, *annex.TEXT_ROLES, *annex.COUNT_ROLES)
 _PARTS = ("state_national", "state_local", "state_total", "beneficiary_contribution")
 
 
@@ -57,7 +65,8 @@ class AnnexResult:
     @property
     def accounting(self) -> dict[str, int]:
         rejected = len(self.rejected_rows)
-        return {"rows_read": self.rows_read, "rows_kept": len(self.records) - rejected,
+        rows = len({(r.get("table"), r["row"]) for r in self.records})  # a split project is one printed row
+        return {"rows_read": self.rows_read, "rows_kept": rows - rejected,
                 "rows_rejected": rejected, "rows_structure": len(self.structure)}
 
 
@@ -75,11 +84,15 @@ def layouts_of(path: Path | str) -> tuple[list[annex.Layout], AnnexResult]:
         return [], result
     result.sheets_skipped, result.notices = list(doc.skipped), list(doc.notices)
     layouts = []
+    carried: list[str] = []  # text of tables without a header (a decision's heading table) reaches the next
     for grid in doc.grids:
+        grid.above = carried + grid.above
         lay = annex.layout(grid, path.name)
         if lay is None:
             result.sheets_skipped.append((grid.name, "no table header found (cover text)"))
+            carried = grid.above + [annex.joined(cells) for cells in grid.rows if annex.joined(cells)]
             continue
+        carried = []
         layouts.append(lay)
         result.sheets_read.append(grid.name)
     if not layouts and not result.issues:
@@ -113,7 +126,7 @@ def _confident(m: Mapping) -> Mapping:
             entry["role"] = None
     for table in m.values.values():
         for entry in table.values():
-            if entry.get("how") not in ("exact", "alias"):
+            if entry.get("how") not in ("exact", "alias", "former", "title"):
                 entry["code"] = None
     return m
 
@@ -143,9 +156,16 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
     t = _Table(lay, mapping, roles, factor, result.issues)
     result.rows_read += len(lay.rows)
     records: list[dict] = []
+    blocks = _year_blocks(lay, mapping)
     for row in lay.rows:
         if row.kind == "data":
-            records.append(_record(t, row, records))
+            years = [year for year, _ in blocks]
+            for n, ((year, _), block) in enumerate(blocks.items(), 1):
+                if block and not any(cell_text(row.cells[c.index]) for c in block.values()):
+                    continue  # no money of this row in this year's block
+                rec = _record(t, row, records, block, year)
+                rec["block"] = None if not block else str(year) if years.count(year) == 1 else f"{year}.{n}"
+                records.extend(_split(t, row, rec))
         else:
             result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
                                      "level": row.level, "sets": row.sets, "covers_rows": row.covers})
@@ -153,16 +173,60 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
     result.records.extend(records)
 
 
-def _money(t: _Table, row: annex.Row, role: str) -> tuple[float | None, bool]:
-    """(value in million VND, parsed); empty and "-" are 0 (total: None); unparseable is None."""
-    col = t.roles.get(role)
+def _year_blocks(lay: annex.Layout, mapping: Mapping) -> dict[tuple[int | None, str], dict[str, annex.Column]]:
+    """Money columns per plan year or period when they stand side by side ("Kế hoạch năm 2023 | … 2024"),
+    keyed by (year, the block's header); else one block."""
+    blocks: dict[tuple[int | None, str], dict[str, annex.Column]] = {}
+    for col in lay.columns:
+        role = mapping.role(col.header) if col.header in mapping.columns else col.role
+        if col.year is not None and role in annex.MONEY_ROLES:
+            blocks.setdefault((col.year, col.block), {}).setdefault(role, col)
+    return blocks if len(blocks) > 1 else {(None, ""): {}}
+
+
+def _split(t: _Table, row: annex.Row, rec: dict) -> list[dict]:
+    """A project funded by both programmes → its KCQG part and its KCĐP part.
+
+    The co-funding and the total are shared in proportion to each programme's money (the document does
+    not say whose they are); the notice says so.
+    """
+    if not rec.pop("_both", False):
+        return [rec]
+    national, local = rec["state_national"], rec["state_local"]
+    t.issue(row.row, "both_funding_sources", f"national ({format_vn(national)}) and local ({format_vn(local)}) "
+            "money on one project: kept as two parts, KCQG and KCĐP, the co-funding and total shared in proportion",
+            f"{t.roles['state_national'].header} / {t.roles['state_local'].header}", "warning")
+    parts = []
+    for source, own in (("KCQG", national), ("KCDP", local)):
+        share = own / (national + local)
+        part = {**rec, "part": source, "funding_source": source, "state_total": own,
+                "state_national": own if source == "KCQG" else 0.0, "state_local": own if source == "KCDP" else 0.0}
+        for role in ("beneficiary_contribution", "total"):
+            part[role] = None if rec[role] is None else rec[role] * share
+        parts.append(part)
+    return parts
+
+
+def _money(t: _Table, row: annex.Row, role: str, block: dict[str, annex.Column] | None = None
+           ) -> tuple[float | None, bool]:
+    """(value in million VND, parsed): "-" is 0, an empty cell is missing (None), unparseable is None.
+
+    In a year block only that block's columns count.
+    """
+    col = block.get(role) if block else t.roles.get(role)
     if col is None:
         return None, True
     raw = row.cells[col.index]
     text = cell_text(raw)
-    if text in ("", "-", "–"):
-        return (None if role == "total" else 0.0), True
+    if text in ("-", "–", "—"):
+        return 0.0, True
+    if text == "":
+        return None, True
     value = _number(raw)
+    if value is None and _APPROXIMATE.match(fold(text)):
+        t.issue(row.row, "approximate_amount", f"{text!r} is not an exact amount: recorded as missing",
+                col.header, "warning")
+        return None, True
     if value is None:
         t.issue(row.row, "unparseable_amount", f"{text!r} is not a number; enter the amount in triệu đồng "
                 "(e.g. 2000)", col.header)
@@ -186,27 +250,90 @@ def _text(row: annex.Row, t: _Table, role: str) -> str | None:
     return (cell_text(row.cells[col.index]) or None) if col else None
 
 
-def _record(t: _Table, row: annex.Row, earlier: list[dict]) -> dict:
+def _record(t: _Table, row: annex.Row, earlier: list[dict], block: dict[str, annex.Column] | None = None,
+            year: int | None = None) -> dict:
     m, facts = t.mapping, t.lay.facts
     rec: dict = {"row": row.row, "table": t.lay.grid.table, "stt": _text(row, t, "stt")}
-    rec["year"] = _year(t, row)
+    rec["year"], rec["block_year"] = year or _year(t, row), year
     rec["province"] = _province(t, row)
-    for role in ("title", "beneficiary", "district", "implementer", "time", "note"):
+    for role in ("title", "beneficiary", "district", "implementer", "time", "note", *annex.TEXT_ROLES):
         rec[role] = _text(row, t, role)
-    rec["category_label"] = _text(row, t, "category") or row.context.get("category")
-    rec["category_code"] = m.code("category", rec["category_label"]) if rec["category_label"] else None
-    money = {role: _money(t, row, role) for role in (*_PARTS, "total")}
+    if "title" not in t.roles:  # no title column: the row's first text that is not a name, place or figure
+        rec["title"] = next((cell_text(row.cells[c.index]) for c in t.lay.columns if cell_text(row.cells[c.index])
+                             and c.role not in _NOT_TITLE), None)
+    for role in annex.COUNT_ROLES:
+        value = _number(row.cells[t.roles[role].index]) if role in t.roles else None
+        rec[role] = int(value) if value is not None and float(value).is_integer() and value >= 0 else None
+    _category(t, row, rec)
+    money = {role: _money(t, row, role, block) for role in (*_PARTS, "total")}
     rec.update({role: v for role, (v, _) in money.items()})
     _state(t, row, rec)
     title_source = (facts.funding_source.value if facts.funding_source else None) or m.funding_source
-    rec["funding_source"] = row.context.get("funding_source") or title_source or rec.pop("_column_source", None)
+    rec["funding_source"] = (_row_funding(t, row) or row.context.get("funding_source") or title_source
+                             or rec.pop("_column_source", None) or _title_funding(rec["title"]))
     rec.pop("_column_source", None)
     rec["status_label"] = _text(row, t, "status")
     rec["status_code"] = m.code("status", rec["status_label"]) if rec["status_label"] else (
         None if "status" in t.roles else m.status_when_absent)
-    rec["establishment_id"], rec["establishment_id_derived"] = _establishment_id(rec), True
-    _check(t, row, rec, all(ok for _, ok in money.values()), earlier)
+    derived = not rec["establishment_id"]
+    rec["establishment_id"] = rec["establishment_id"] or _establishment_id(rec)
+    rec["establishment_id_derived"] = derived
+    if rec["beneficiary_contribution"] is None and "beneficiary_contribution" in t.roles and money[
+            "beneficiary_contribution"][1]:
+        t.issue(row.row, "missing_contribution", "the co-funding cell is empty: recorded as missing (not 0) and "
+                "left out of the co-funding ratio", t.roles["beneficiary_contribution"].header, "warning")
+    _check(t, row, rec, all(ok for _, ok in money.values()), earlier, block)
     return rec
+
+
+def _category(t: _Table, row: annex.Row, rec: dict) -> None:
+    """From the category column; else the section heading; else the title's words; else unclassified.
+
+    Only a label printed in a category column can block a row (an unknown one goes to review).
+    """
+    m = t.mapping
+    printed = _text(row, t, "category")
+    if printed:
+        rec["category_label"], rec["category_code"], rec["category_from"] = printed, m.code("category", printed), \
+            "column"
+        return
+    section = row.context.get("category")
+    found = vocab.category_from_title(section) if section else None
+    if section and (code := m.code("category", section) or (found.code if found else None)):
+        rec["category_label"], rec["category_code"], rec["category_from"] = section, code, "section"
+        return
+    rec["category_label"], rec["category_from"] = None, "title"
+    code = m.code("category_from_title", rec["title"]) if rec["title"] else None
+    if code is None and rec["title"]:
+        found = vocab.category_from_title(rec["title"])
+        code = found.code if found else None
+    if code is None:
+        code, rec["category_from"] = UNCLASSIFIED, "none"
+        t.issue(row.row, "unclassified_category", "no category column, section heading or word of the title says "
+                "what this project supports: kept as 'unclassified' (set it under values.category_from_title in "
+                "the mapping)", "(title)", "warning")
+    rec["category_code"] = code
+
+
+def _title_funding(title: str | None) -> str | None:
+    """A row whose title is a programme ("Khuyến công quốc gia", "Đề án khuyến công địa phương")."""
+    if not title:
+        return None
+    found = vocab.match(re.sub(r"^(?:de an|kinh phi|chuong trinh)\s+", "", fold(title)), "funding")
+    return found.code if found.how == "exact" and found.code in ("KCQG", "KCDP") else None
+
+
+def _row_funding(t: _Table, row: annex.Row) -> str | None:
+    """A per-row funding-source cell (KCQG, KCĐP, "Khuyến công quốc gia") as a code."""
+    printed = _text(row, t, "funding_source")
+    if not printed:
+        return None
+    found = vocab.match(printed, "funding")
+    if found.code in ("KCQG", "KCDP"):
+        return found.code
+    t.issue(row.row, "unknown_funding_source", f"{printed!r} is not a funding source we know (KCQG or KCĐP)",
+            t.roles["funding_source"].header)
+    return None
 
 
 def _year(t: _Table, row: annex.Row) -> int | None:
@@ -226,18 +353,21 @@ def _province(t: _Table, row: annex.Row) -> str | None:
 
 
 def _state(t: _Table, row: annex.Row, rec: dict) -> None:
-    """state_total = national + local when split; the funding source from which is non-zero."""
-    national, local = rec["state_national"], rec["state_local"]
+    """state_total = national + local when split; the funding source from which is non-zero.
+
+    Beside a filled cell of the other programme an empty national or local cell is 0; both empty is missing.
+    """
     split = [role for role in ("state_national", "state_local") if role in t.roles]
+    if any(rec[role] is not None for role in split):
+        for role in split:
+            rec[role] = rec[role] or 0.0
     if "state_total" not in t.roles and split:
         values = [rec[role] for role in split]
         rec["state_total"] = None if None in values else sum(values)
+    national, local = rec["state_national"], rec["state_local"]
     has_national, has_local = (national or 0) > 0, (local or 0) > 0
     if has_national and has_local:
-        cols = f"{t.roles['state_national'].header} / {t.roles['state_local'].header}"
-        t.issue(row.row, "both_funding_sources", f"both national ({format_vn(national)}) and local "
-                f"({format_vn(local)}) money on one project: funding_source cannot be derived from the columns; "
-                f"state_support = {format_vn(national + local)}; confirm the source in the mapping", cols, "warning")
+        rec["_both"] = True
     elif has_national or ("state_national" in t.roles and "state_local" not in t.roles):
         rec["_column_source"] = "KCQG"
     elif has_local or ("state_local" in t.roles and "state_national" not in t.roles):
@@ -254,8 +384,9 @@ def _establishment_id(rec: dict) -> str | None:
 
 # ---------------------------------------------------------------- checks
 
-def _check(t: _Table, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict]) -> None:
-    header = {role: col.header for role, col in t.roles.items()}
+def _check(t: _Table, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict],
+           block: dict[str, annex.Column] | None = None) -> None:
+    header = {role: col.header for role, col in t.roles.items()} | {r: c.header for r, c in (block or {}).items()}
     suspect = False
     for role in (*_PARTS, "total"):
         value = rec[role]
@@ -263,14 +394,14 @@ def _check(t: _Table, row: annex.Row, rec: dict, parsed: bool, earlier: list[dic
             continue
         if value < 0:
             t.issue(row.row, "negative_amount", f"negative amount {format_vn(value)} in a money column", header[role])
-        elif value > PLAUSIBLE_MAX:
+        elif value > (PROGRAMME_MAX if _PROGRAMME.search(fold(rec["title"] or "")) else PLAUSIBLE_MAX):
             suspect = True
             t.issue(row.row, "amount_unit_suspect", _unit_say(value, t), header[role])
     if parsed and not suspect:
-        _row_total(t, row, rec, header)
+        _row_total(t, row, rec, header, set(block) if block else set(t.roles))
     if "beneficiary" in t.roles and not rec["beneficiary"]:
-        t.issue(row.row, "missing_beneficiary", "beneficiary name is empty: no establishment ID can be derived "
-                "for this row", header["beneficiary"])
+        t.issue(row.row, "missing_beneficiary", "beneficiary name is empty: kept, but no establishment ID can be "
+                "derived, so this row cannot be linked to the survey", header["beneficiary"], "warning")
     if "year" in t.roles and rec["year"] is not None and not YEAR_MIN <= rec["year"] <= YEAR_MAX:
         t.issue(row.row, "year_out_of_range", f"year {rec['year']} is outside {YEAR_MIN}–{YEAR_MAX}", header["year"])
     if "province" in t.roles and rec["province"] and t.mapping.code("province", rec["province"]) is None \
@@ -292,11 +423,11 @@ def _unit_say(value: float, t: _Table) -> str:
     return f"{format_vn(value)} triệu đồng for one project is implausible: check the unit"
 
 
-def _row_total(t: _Table, row: annex.Row, rec: dict, header: dict[str, str]) -> None:
-    if rec["total"] is None or "total" not in t.roles or "beneficiary_contribution" not in t.roles:
+def _row_total(t: _Table, row: annex.Row, rec: dict, header: dict[str, str], roles: set[str]) -> None:
+    if rec["total"] is None or "total" not in roles or "beneficiary_contribution" not in roles:
         return
-    parts = [r for r in ("state_total",) if r in t.roles] or [r for r in ("state_national", "state_local")
-                                                              if r in t.roles]
+    parts = [r for r in ("state_total",) if r in roles] or [r for r in ("state_national", "state_local")
+                                                            if r in roles]
     if not parts:
         return
     parts.append("beneficiary_contribution")
@@ -308,31 +439,46 @@ def _row_total(t: _Table, row: annex.Row, rec: dict, header: dict[str, str]) -> 
 
 
 def _duplicate(t: _Table, row: annex.Row, rec: dict, earlier: list[dict]) -> None:
-    keys = ("title", "beneficiary", "district", *_PARTS, "total")
+    keys = ("title", "beneficiary", "district", "year", *_PARTS, "total")
     for other in earlier:
-        if rec["title"] and all(other[k] == rec[k] for k in keys):
+        if rec["title"] and other["row"] != rec["row"] and all(other[k] == rec[k] for k in keys):
             t.issue(row.row, "duplicate_row", f"same title, beneficiary, district and amounts as row {other['row']} "
                     f"(STT {other['stt']}): probably typed twice", "(whole row)")
             return
 
 
+def _closing_columns(t: _Table) -> list[tuple[str, annex.Column, int | None]]:
+    """(role, column, block year) of every money column a subtotal or total row states a sum in."""
+    blocks = _year_blocks(t.lay, t.mapping)
+    if len(blocks) > 1:
+        return [(role, col, year) for (year, _), block in blocks.items() for role, col in block.items()]
+    return [(role, t.roles[role], None) for role in (*_PARTS, "total") if role in t.roles]
+
+
 def _reconcile(t: _Table, records: list[dict], structure: list[dict]) -> None:
     """Check each section/subtotal/total row's figures against the data rows it closes."""
-    by_row = {r["row"]: r for r in records}
+    by_row: dict[int, list[dict]] = {}
+    for r in records:
+        by_row.setdefault(r["row"], []).append(r)
     for row in t.lay.rows:
         if row.kind not in ("section", "subtotal", "total"):
             continue
         entry = next(s for s in structure if s["row"] == row.row and s["table"] == t.lay.grid.table)
         entry["figures"], entry["reconciles"] = {}, True
-        for role in (*_PARTS, "total"):
-            col = t.roles.get(role)
-            raw = cell_text(row.cells[col.index]) if col else ""
+        if not row.covers:
+            continue  # a summary with no project rows under it (a cumulative "Lũy kế" line) closes nothing
+        for role, col, year in _closing_columns(t):
+            raw = cell_text(row.cells[col.index])
             stated = _number(row.cells[col.index]) if raw not in ("", "-") else None
             if stated is None:
                 continue
             stated *= t.factor[col.index]
             entry["figures"][role] = stated
-            summed = sum(by_row[r][role] or 0.0 for r in row.covers if r in by_row)
+            parts = [part[role] for r in row.covers for part in by_row.get(r, []) if part["block_year"] == year
+                     and (part.get("block") or "").startswith(str(year) if year else "")]
+            if None in parts:
+                continue  # a row it closes has no figure here: nothing to check the stated sum against
+            summed = sum(parts)
             if abs(stated - summed) > TOLERANCE:
                 entry["reconciles"] = False
                 t.issue(row.row, "total_mismatch", f"{row.text or row.kind!r} states {format_vn(stated)} but the "

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 #: Register column ← record field of :func:`~khuyencong.ingest.annex_rows.read_annex`.
 FIELDS = {"year": "year", "province": "province", "title": "title", "category": "category_code",
           "funding_source": "funding_source", "establishment_id": "establishment_id",
-          "establishment_name": "beneficiary", "district": "district", "state_support": "state_total",
+          "establishment_name": "beneficiary", "district": "district", "industry": "industry",
+          "state_support": "state_total", "trainees": "trainees", "machines": "machines",
           "beneficiary_contribution": "beneficiary_contribution", "total_cost": "total", "status": "status_code"}
 #: A label the mapping gives no code stays as printed, so the register check names it.
 _LABEL_FALLBACK = {"category_code": "category_label", "status_code": "status_label"}
@@ -43,7 +44,9 @@ _LABEL_FALLBACK = {"category_code": "category_label", "status_code": "status_lab
 _ROLE_COLUMN = {"title": "title", "category": "category", "beneficiary": "establishment_name",
                 "district": "district", "province": "province", "year": "year", "state_total": "state_support",
                 "state_national": "state_support", "state_local": "state_support",
-                "beneficiary_contribution": "beneficiary_contribution", "total": "total_cost", "status": "status"}
+                "beneficiary_contribution": "beneficiary_contribution", "total": "total_cost", "status": "status",
+                "funding_source": "funding_source", "project_id": "project_id", "establishment_id": "establishment_id",
+                "industry": "industry", "trainees": "trainees", "machines": "machines"}
 _CLOSING = ("section", "subtotal", "total")
 FIXES = {
     "unparseable_amount": "enter the amount as a number",
@@ -111,7 +114,11 @@ def _value(record: dict, field: str) -> object:
 
 
 def _project_id(stem: str, record: dict, several: bool) -> str:
-    return f"{stem}:{record['table']}.{record['row']}" if several else f"{stem}:{record['row']}"
+    """The printed Mã đề án, else file and row (with the programme part and plan year when a row holds several)."""
+    if record.get("project_id"):
+        return record["project_id"] + (f"-{record['part']}" if record.get("part") else "")
+    where = f"{stem}:{record['table']}.{record['row']}" if several else f"{stem}:{record['row']}"
+    return where + "".join(f"-{record[k]}" for k in ("part", "block") if record.get(k))
 
 
 def _say(issue: Issue, several: bool) -> str:

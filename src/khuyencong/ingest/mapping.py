@@ -18,6 +18,7 @@ text; ``ignore`` drops the column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,8 @@ class Mapping:
         out = [f"columns: {h!r} has no role" for h, e in self.columns.items() if not e.get("role")]
         out += [f"columns: {h!r} → {e['role']} is a fuzzy proposal (score {e.get('score')})"
                 for h, e in self.columns.items() if e.get("how") == "proposed"]
+        out += [f"columns: {h!r} → {e['role']} is read from its money words" for h, e in self.columns.items()
+                if e.get("how") == "words"]
         for kind, table in self.values.items():
             for label, e in table.items():
                 if e.get("code") is None:
@@ -111,11 +114,18 @@ def _value_labels(layouts: list[annex.Layout]) -> dict[str, dict[str, list[int]]
     return found
 
 
+#: "tỉnh Hải Dương (cũ), nay là TP. Hải Phòng": the legacy province is the one printed before "(cũ)".
+_FORMER = re.compile(r"^(.*?)\s*\(\s*c[ũu]\s*\)", re.IGNORECASE)
+
+
 def _province_match(label: str) -> dict:
+    former = _FORMER.match(label)
     try:
-        record = provinces.normalize_province(label)
+        record = provinces.normalize_province(former.group(1) if former else label)
     except provinces.ProvinceError as exc:
         return {"code": None, "how": "unknown", "why": str(exc).split(". Nothing")[0]}
+    if former:
+        return {"code": record.name, "how": "former", "why": "the legacy province printed before '(cũ)'"}
     return {"code": record.name, "how": "exact" if record.name == label else "alias"}
 
 

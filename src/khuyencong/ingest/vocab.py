@@ -28,6 +28,7 @@ from khuyencong.paths import PACKAGE_DATA
 THRESHOLD = 88.0  # lowest fuzzy score proposed (0-100, rapidfuzz token_sort_ratio on folded text)
 MARGIN = 5.0  # a second code within this many points of the best makes the match ambiguous
 REVIEW = "REVIEW"
+MIXED_CONTENTS = 3  # a title whose words name this many categories lists several contents: unclassified
 FILES = {"category": "category_labels.csv", "status": "status_labels.csv",
          "funding": "funding_labels.csv", "column": "column_labels.csv"}
 _CANDIDATES = re.compile(r"candidates:\s*([a-z_|A-Z]+)")
@@ -113,3 +114,23 @@ def _fuzzy(printed: str, key: str, table: dict[str, Entry], threshold: float) ->
 def codes(kind: str) -> frozenset[str]:
     """Every code a vocabulary can give (REVIEW and empty excluded)."""
     return frozenset(e.code for e in entries(kind).values() if e.code and e.code != REVIEW)
+
+
+@lru_cache(maxsize=None)
+def _title_keywords() -> tuple[tuple[str, str, str], ...]:
+    with (PACKAGE_DATA / "category_keywords.csv").open(encoding="utf-8", newline="") as fh:
+        return tuple((fold(r["keyword"]), r["code"], r["keyword"]) for r in csv.DictReader(fh))
+
+
+def category_from_title(title: object) -> Match | None:
+    """The category a project title names ("Hỗ trợ ứng dụng máy sấy …" → technology), or None.
+
+    The keywords of ``category_keywords.csv`` are tried in file order (specific wordings first), as
+    whole words of the folded title; a title naming :data:`MIXED_CONTENTS` categories lists several
+    contents and gets none. The match carries the keyword as its evidence (``alias``).
+    """
+    key = f" {fold(title)} "
+    found = [(code, printed) for keyword, code, printed in _title_keywords() if f" {keyword} " in key]
+    if not found or len({code for code, _ in found}) >= MIXED_CONTENTS:
+        return None  # nothing named, or a title listing several contents at once: no one category
+    return Match(str(title), "title", found[0][0], found[0][1])
