@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, KhuyencongError
+from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, InputError, KhuyencongError
 
 log = logging.getLogger("khuyencong")
 
@@ -88,6 +88,8 @@ def _clean(args: argparse.Namespace) -> int:
 def _map(args: argparse.Namespace) -> int:
     from khuyencong.ingest.annex_rows import layouts_of
     from khuyencong.ingest.mapping import mapping_path, propose_mapping, write_mapping
+    from khuyencong.core.provinces import normalize_province
+    from khuyencong.ingest.validate import dry_run_summary, structure_rows, validate_paths
     from khuyencong.paths import relative_to_root
 
     path = Path(args.path)
@@ -99,6 +101,10 @@ def _map(args: argparse.Namespace) -> int:
             log.error("error: %s", issue.say)
         return EXIT_BAD_INPUT
     mapping = propose_mapping(path, layouts, args.dataset)
+    for key, value in (("province", args.province and normalize_province(args.province).name), ("year", args.year)):
+        if value:
+            setattr(mapping, key, value)
+            mapping.evidence[key] = "command line"
     target = write_mapping(mapping, mapping_path(path))
     log.info("mapping proposed → %s", relative_to_root(target))
     for name in found.sheets_read:
@@ -106,7 +112,15 @@ def _map(args: argparse.Namespace) -> int:
     for name, why in found.sheets_skipped:
         log.info("skipped: %s (%s)", name, why)
     review = mapping.to_review()
-    log.info("%s", "to review:" if review else "nothing to review; check it, then run `khuyencong validate`")
+    report = validate_paths([path])
+    log.info("%s", dry_run_summary(report, structure_rows(path)))
+    if review:
+        log.info("to review:")
+    elif not report.ok:
+        log.info("no label to review, but validate would report the errors above: correct the file, or set what "
+                 "it does not say (file_values in the mapping, or map --province/--year), then run validate")
+    else:
+        log.info("nothing to review; check it, then run `khuyencong validate`")
     for line in review:
         log.info("  - %s", line)
     return 0
@@ -140,8 +154,31 @@ def _demo(args: argparse.Namespace) -> int:
 def _templates(args: argparse.Namespace) -> int:
     from khuyencong.ingest.templates import write_templates
 
+    if args.from_register:
+        return _survey_from_register(args)
     for path in write_templates():
         log.info("%s", path)
+    return 0
+
+
+def _survey_from_register(args: argparse.Namespace) -> int:
+    from khuyencong.files import atomic_write_bytes
+    from khuyencong.ingest.templates import survey_rows_from_register, survey_template_from_register
+    from khuyencong.ingest.validate import read_one
+    from khuyencong.paths import relative_to_root
+
+    if args.dataset != "survey":
+        raise InputError("--from-register pre-fills the survey template: write `khuyencong templates survey "
+                         "--from-register FILE`")
+    source = Path(args.from_register)
+    raw, problems = read_one(source, "register")
+    if raw is None:
+        raise InputError("; ".join(p.problem for p in problems) or f"{source}: not a register")
+    target = Path(args.to or source.with_name(f"{source.stem}_khao_sat_survey.xlsx"))
+    atomic_write_bytes(target, survey_template_from_register(raw.frame))
+    rows = survey_rows_from_register(raw.frame)
+    log.info("%s: %d establishment(s), %d survey row(s) to fill (years around each support year) → %s",
+             relative_to_root(source), rows["establishment_id"].nunique(), len(rows), relative_to_root(target))
     return 0
 
 
@@ -249,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="propose how a province's file maps to our columns and codes (FILE.mapping.yml)")
     p.add_argument("path", metavar="FILE", help="the raw file (.xlsx, .xls, .csv, .docx, .pdf, ...)")
     p.add_argument("--dataset", choices=["register"], default="register", help="dataset of the file")
+    p.add_argument("--province", help="province of the file when its title does not say (written to the mapping)")
+    p.add_argument("--year", type=int, help="year of the file when its title does not say (written to the mapping)")
     p.set_defaults(func=_map)
 
     p = sub.add_parser("validate", help="check raw files; every problem with file, row, column, value and fix")
@@ -280,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("templates", help="write the Excel templates into data/raw/templates/")
+    p.add_argument("dataset", nargs="?", choices=["survey"], help="with --from-register: the survey template")
+    p.add_argument("--from-register", metavar="FILE",
+                   help="pre-fill the survey sheet with this register's establishments (IDs, names, years)")
+    p.add_argument("--to", metavar="OUT.xlsx", help="where to write it (default: beside the register)")
     p.set_defaults(func=_templates)
 
     p = sub.add_parser("provenance", help="record where a raw file came from; list raw files lacking a record")

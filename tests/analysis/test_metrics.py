@@ -40,11 +40,14 @@ def test_cofunding_ratio_of_sums_excludes_stopped():
     assert len(national) == 1 and national["state_support"].iloc[0] == 1050
 
 
-def test_cofunding_refuses_missing_amounts_and_columns():
+def test_cofunding_leaves_out_missing_amounts_with_a_count_and_refuses_missing_columns(caplog):
     reg = _register()
-    reg.loc[0, "beneficiary_contribution"] = np.nan
-    with pytest.raises(ValueError, match="P1"):
-        mt.cofunding(reg)
+    reg.loc[0, "beneficiary_contribution"] = np.nan  # a blank co-funding cell: missing, not 0
+    out = mt.cofunding(reg)
+    complete = mt.cofunding(reg.drop(index=0))
+    assert out.attrs["left_out_missing"] == 1 and "P1" in caplog.text
+    pd.testing.assert_frame_equal(out, complete, check_like=True)
+    assert mt.cofunding(_register()).attrs["left_out_missing"] == 0
     with pytest.raises(KeyError, match="district"):
         mt.cofunding(_register(), by="district")
 

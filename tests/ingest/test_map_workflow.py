@@ -75,3 +75,39 @@ def test_problems_are_named_and_never_a_traceback(project: Path, monkeypatch, ca
     (raw / "lang_son.xlsx").write_bytes((CORPUS / "lang_son_2021_csv_ten_xlsx.xlsx").read_bytes())
     assert main(["clean", "--input", "register=data/raw/lang_son.xlsx"]) == 2  # no mapping: a message
     assert "khuyencong map data/raw/lang_son.xlsx" in capsys.readouterr().err
+
+
+def test_map_dry_runs_validate_and_never_says_nothing_to_review_before_a_rejection(project: Path, monkeypatch,
+                                                                                    capsys) -> None:
+    monkeypatch.chdir(project)
+    raw = project / "data" / "raw"
+    real = Path(__file__).resolve().parents[1] / "fixtures" / "real_documents"
+    undated = "rp_ben_tre_kcqg_de_an_hoan_thanh.xlsx"  # the page gives no year
+    shutil.copy(real / undated, raw / undated)
+    assert main(["map", f"data/raw/{undated}"]) == 0
+    out = capsys.readouterr().out
+    assert "validate would read: 3 project row(s), 0 kept, 3 rejected" in out
+    assert "sums stated in the file: 1 of 1 reconcile" in out
+    assert "nothing to review" not in out and "file_values.year: not found" in out
+    assert main(["map", f"data/raw/{undated}", "--year", "2019"]) == 0
+    out = capsys.readouterr().out
+    assert "3 project row(s), 3 kept, 0 rejected" in out
+    assert yaml.safe_load((raw / f"{undated}.mapping.yml").read_text(encoding="utf-8"))["file_values"]["year"] == 2019
+    assert main(["validate", f"data/raw/{undated}"]) == 0
+
+
+def test_survey_sheet_from_a_register_without_establishment_ids(project: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(project)
+    raw = project / "data" / "raw"
+    real = Path(__file__).resolve().parents[1] / "fixtures" / "real_documents"
+    name = "rc_long_an_2021_kcdp_nfd.csv"  # seven beneficiaries, no Mã cơ sở column
+    shutil.copy(real / name, raw / name)
+    assert main(["map", f"data/raw/{name}"]) == 0
+    assert main(["templates", "survey", "--from-register", f"data/raw/{name}", "--to", "data/raw/survey.xlsx"]) == 0
+    assert "7 establishment(s), 28 survey row(s)" in capsys.readouterr().out
+    sheet = pd.read_excel(raw / "survey.xlsx", sheet_name=0, engine="openpyxl")
+    assert sheet["Mã cơ sở"].str.startswith("D-").all() and sheet["Mã cơ sở"].nunique() == 7
+    assert sorted(sheet["Năm"].unique()) == [2020, 2021, 2022, 2023]
+    clean = main(["clean", f"--input=register=data/raw/{name}"])
+    register = pd.read_parquet(project / "data" / "processed" / "register.parquet")
+    assert clean == 0 and set(sheet["Mã cơ sở"]) == set(register["establishment_id"])  # the survey links back

@@ -43,3 +43,49 @@ def test_the_corpus_is_large_enough_and_cited() -> None:
     for path in sidecars:
         text = path.read_text(encoding="utf-8")
         assert "url: http" in text, f"{path.name}: no source page address"
+
+
+def test_the_corpus_through_map_validate_clean(tmp_path, monkeypatch, capsys) -> None:
+    """What a user does with each document: map (reviewed mapping where one is committed) → validate → clean."""
+    import shutil
+
+    import pandas as pd
+    import yaml
+
+    from khuyencong.cli import main
+
+    monkeypatch.setenv("KHUYENCONG_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    expected = {}
+    for sidecar in corpus_score.sidecars():
+        exp = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+        shutil.copy(corpus_score.REAL / exp["file"], raw / exp["file"])
+        assert main(["map", f"data/raw/{exp['file']}"]) == 0
+        reviewed = corpus_score.REAL / f"{exp['file']}.mapping.yml"
+        if reviewed.exists():
+            shutil.copy(reviewed, raw / reviewed.name)
+        expected[f"data/raw/{exp['file']}"] = exp
+    assert main(["validate", "data/raw"]) == 1  # the planted problems
+    assert main(["clean", *(f"--input=register={f}" for f in expected)]) == 0
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+
+    processed = tmp_path / "data" / "processed"
+    register = pd.read_parquet(processed / "register.parquet")
+    accounting = pd.read_csv(processed / "row_accounting.csv", encoding="utf-8-sig").set_index("file")
+    rejected = pd.read_csv(processed / "rejected" / "register_rejected.csv", encoding="utf-8-sig")
+    for name, exp in expected.items():
+        acc = accounting.loc[name]
+        assert acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"] + acc["rows_structure"], name
+        mine = register[register["source_file"] == name]
+        if exp["year"] is None and mine.empty:
+            # an undated page: every row waits for --year, and says so
+            assert (rejected["source_file"] == name).sum() == len(exp["projects"]), name
+            continue
+        if exp["clean"]:
+            assert acc["rows_rejected"] == 0, (name, rejected[rejected["source_file"] == name].to_dict("records"))
+            state = mine["state_support"].dropna()
+            want = exp["totals"]["state_support"]
+            assert (state.sum() if len(state) else None) == (pytest.approx(want) if want is not None else None), name

@@ -44,7 +44,7 @@ def test_guide_lists_every_column(written, name):
     for col in ds.DATASETS[name].columns:
         row = listed[col.name]
         assert row[0] == f"{col.vi}{templates.NAME_SEPARATOR}{col.en}"
-        assert row[4] == ("có / yes" if col.required else "không / no")
+        assert row[4] == ("có / yes" if col.required_in(False) else "không / no")
         if col.kind == "choice":
             assert all(code in row[5] for code, _, _ in col.choices)
 

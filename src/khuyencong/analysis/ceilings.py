@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from khuyencong.analysis.metrics import no_missing, ratio, require, spent
+from khuyencong.analysis.metrics import complete_amounts, ratio, require, spent
 from khuyencong.core.datasets import categories
 from khuyencong.paths import PACKAGE_DATA
 
@@ -52,8 +52,7 @@ def ceiling_breaches(register: pd.DataFrame, ceilings: pd.DataFrame | Mapping,
     keys = [c for c in ("category", "funding_source") if c in table.columns]
     money = ["state_support", "beneficiary_contribution"]
     require(register, [*keys, *money], "register")
-    data = spent(register, statuses)
-    no_missing(data, money, "ceiling_breaches")
+    data, _ = complete_amounts(spent(register, statuses), money, "ceiling_breaches")  # a blank is not 0
     out = data.merge(table.assign(has_ceiling=True), on=keys, how="left", validate="many_to_one")
     out["has_ceiling"] = out["has_ceiling"].fillna(False).astype(bool)
     out["state_share"] = ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])

@@ -56,15 +56,6 @@ def _examples(df: pd.DataFrame, bad: pd.Series) -> list:
     return df.loc[bad, "project_id"].head(5).tolist() if "project_id" in df else []
 
 
-def no_missing(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    """Raise an :class:`InputError` naming projects with a missing value in ``cols``."""
-    for c in cols:
-        bad = df[c].isna()
-        if bad.any():
-            raise InputError(f"{what}: {int(bad.sum())} row(s) have no {c!r} (e.g. projects {_examples(df, bad)}); "
-                             "fill them in the raw file or exclude those projects explicitly")
-
-
 def amounts(df: pd.DataFrame, cols: Sequence[str], what: str) -> pd.DataFrame:
     """``df`` with ``cols`` as floats; an :class:`InputError` for text, true/false or negative amounts."""
     out = df.copy()
@@ -124,8 +115,7 @@ def cofunding(register: pd.DataFrame, by: str | Sequence[str] | None = ("provinc
     by = _as_list(by)
     money = ["state_support", "beneficiary_contribution"]
     require(register, [*by, *money], "register")
-    data = amounts(spent(register, statuses), money, "cofunding")
-    no_missing(data, money, "cofunding")
+    data, left_out = complete_amounts(spent(register, statuses), money, "cofunding")
     table = _groupby(data, by)[money].agg(["count", "sum"])
     out = pd.DataFrame({"projects": table[("state_support", "count")],
                         "state_support": table[("state_support", "sum")],
@@ -134,7 +124,19 @@ def cofunding(register: pd.DataFrame, by: str | Sequence[str] | None = ("provinc
     out["state_share"] = ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])
     out = _reset(out, by)
     out.attrs["excluded"] = _excluded_groups(register, out, by, statuses)
+    out.attrs["left_out_missing"] = left_out
     return out
+
+
+def complete_amounts(data: pd.DataFrame, money: list[str], what: str) -> tuple[pd.DataFrame, int]:
+    """``data`` checked as amounts, without the projects whose state support or co-funding is missing
+    (a blank cell in the source is not 0), and how many were left out."""
+    data = amounts(data, money, what)
+    missing = data[money].isna().any(axis=1)
+    if missing.any():
+        log.warning("%s: %d project(s) with no state support or co-funding figure left out (e.g. %s)", what,
+                    int(missing.sum()), _examples(data, missing))
+    return data.loc[~missing], int(missing.sum())
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("p
         raise InputError("n_boot must be a positive number of bootstrap draws")
     by = _as_list(by)
     point = cofunding(register, by, statuses)
-    data = spent(register, statuses)  # amounts checked by cofunding() above
+    data, _ = complete_amounts(spent(register, statuses), ["state_support", "beneficiary_contribution"],
+                                 "cofunding")
     if data.empty:
         raise InputError(f"no projects with status in {statuses} to resample")
     rng = np.random.default_rng(seed)

@@ -35,6 +35,13 @@ class Column:
     # Smallest allowed value: ">= 0" or "> 0"; None takes the default of the kind (counts and
     # money are >= 0, other numbers unbounded).
     minimum: str | None = None
+    # Required in a file laid out on our template, though it may be missing in a processed table: a
+    # published document read through a mapping often has no establishment code, programme or amount.
+    template_required: bool = False
+
+    def required_in(self, from_document: bool) -> bool:
+        """Whether an empty cell is an error in a file of this kind (a template, or a published document)."""
+        return self.required or (self.template_required and not from_document)
 
     @property
     def unit(self) -> str | None:
@@ -65,7 +72,7 @@ class Dataset:
 
     @property
     def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        return [c.name for c in self.columns if c.required_in(False)]
 
 
 FUNDING_SOURCES = (
@@ -133,11 +140,12 @@ REGISTER = Dataset(
                description_vi="Nội dung hoạt động khuyến công (Điều 4 NĐ 45/2012, sửa đổi bởi NĐ 235/2025)",
                description_en="Extension content (Decree 45/2012 Art. 4, amended by Decree 235/2025)"),
         Column("funding_source", "Nguồn kinh phí", "Funding source", "choice", choices=FUNDING_SOURCES,
-               synonyms=("nguon von", "funding"),
+               required=False, template_required=True, synonyms=("nguon von", "funding"),
                description_vi="KCQG: khuyến công quốc gia; KCĐP: khuyến công địa phương",
                description_en="KCQG: national programme; KCĐP: local programme"),
-        Column("establishment_id", "Mã cơ sở", "Establishment ID", "str", synonyms=("ma co so", "establishment code"),
-               description_vi="Mã cơ sở thụ hưởng (dùng để nối với khảo sát)",
+        Column("establishment_id", "Mã cơ sở", "Establishment ID", "str", required=False, template_required=True,
+               synonyms=("ma co so", "establishment code"),
+               description_vi="Mã cơ sở thụ hưởng (dùng để nối với khảo sát; trống khi đề án không có cơ sở thụ hưởng)",
                description_en="Beneficiary establishment ID (links to the outcome survey)"),
         Column("establishment_name", "Tên cơ sở thụ hưởng", "Beneficiary name", "str", required=False,
                synonyms=("co so thu huong", "don vi thu huong", "ten co so", "beneficiary"),
@@ -147,11 +155,11 @@ REGISTER = Dataset(
         Column("industry", "Ngành nghề", "Industry", "str", required=False, synonyms=("nganh", "linh vuc"),
                description_vi="Ngành nghề sản xuất", description_en="Industry of the beneficiary"),
         Column("state_support", "Kinh phí hỗ trợ (triệu đồng)", "State support (million VND)", "money",
-               synonyms=("kinh phi ho tro", "kinh phi khuyen cong", "ngan sach ho tro", "kinh phi nha nuoc", "state support"),
+               required=False, template_required=True, synonyms=("kinh phi ho tro", "kinh phi khuyen cong", "ngan sach ho tro", "kinh phi nha nuoc", "state support"),
                description_vi="Kinh phí khuyến công hỗ trợ từ ngân sách nhà nước",
                description_en="Extension funding from the state budget", minimum="> 0"),
         Column("beneficiary_contribution", "Vốn đối ứng (triệu đồng)", "Beneficiary contribution (million VND)",
-               "money", required=False, synonyms=("von doi ung", "doi ung", "von cua co so", "kinh phi doi ung", "co-funding"),
+               "money", required=False, template_required=True, synonyms=("von doi ung", "doi ung", "von cua co so", "kinh phi doi ung", "co-funding"),
                description_vi="Vốn đối ứng của cơ sở thụ hưởng",
                description_en="Contribution of the beneficiary establishment"),
         Column("total_cost", "Tổng kinh phí (triệu đồng)", "Total cost (million VND)", "money", required=False,
@@ -159,7 +167,7 @@ REGISTER = Dataset(
                description_vi="Tổng kinh phí = hỗ trợ + đối ứng (nếu có, được kiểm tra)",
                description_en="Total = state support + contribution (checked when present)"),
         Column("status", "Tình trạng", "Status", "choice", choices=PROJECT_STATUSES,
-               synonyms=("trang thai", "ket qua thuc hien", "tinh trang thuc hien"),
+               required=False, template_required=True, synonyms=("trang thai", "ket qua thuc hien", "tinh trang thuc hien"),
                description_vi="Hoàn thành / Điều chỉnh / Dừng thực hiện / Chuyển năm sau",
                description_en="Completed / Adjusted / Stopped / Deferred to next year"),
         *_OUTPUTS,
@@ -299,7 +307,8 @@ def columns_markdown(dataset: Dataset) -> str:
     ]
     for col in dataset.columns:
         kind_vi, kind_en = _KIND_LABELS[col.kind]
-        required = "có / yes" if col.required else "không / no"
+        required = ("có / yes" if col.required else "mẫu: có, văn bản: không / in the template (not in a "
+                    "published document)" if col.template_required else "không / no")
         lines.append(
             f"| `{col.name}` | {col.vi} | {col.en} | {kind_vi} / {kind_en} | {required} "
             f"| {col.description_vi} / {col.description_en} | {_allowed(col)} |"

@@ -14,33 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from khuyencong.core import provinces
-from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
-from khuyencong.core.vnnumber import format_vn, parse_number
 from khuyencong.core.datasets import UNCLASSIFIED
+from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex, vocab
+from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, check, number, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping
 from khuyencong.ingest.headers import fold
 
-PLAUSIBLE_MAX = 100_000.0  # million VND (100 tỷ đồng): more for one project means a wrong unit
-PROGRAMME_MAX = 10_000_000.0  # million VND: a row that is a whole programme over a period ("giai đoạn 2021-2025")
-_PROGRAMME = re.compile(r"\bgiai doan \d{4}|\bchuong trinh khuyen cong\b")
-TOLERANCE = 0.01  # million VND
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
 _APPROXIMATE = re.compile(r"^(?:tren|gan|khoang|hon|duoi|xap xi|uoc|toi da|it nhat)\s+\d")
 _NOT_TITLE = ("stt", "beneficiary", "implementer", "district", "province", "year", "status", "note", "ignore",
               *annex.MONEY_ROLES, *annex.TEXT_ROLES, *annex.COUNT_ROLES)
-_PARTS = ("state_national", "state_local", "state_total", "beneficiary_contribution")
-
-
-@dataclass
-class Issue:
-    row: int | None
-    kind: str
-    say: str
-    column: str = ""
-    severity: str = "error"
-    table: int | None = None
 
 
 @dataclass
@@ -133,18 +118,6 @@ def _confident(m: Mapping) -> Mapping:
 
 # ---------------------------------------------------------------- one table
 
-@dataclass
-class _Table:
-    lay: annex.Layout
-    mapping: Mapping
-    roles: dict[str, annex.Column]
-    factor: dict[int, float]
-    issues: list[Issue]
-
-    def issue(self, row: int | None, kind: str, say: str, column: str = "", severity: str = "error") -> None:
-        self.issues.append(Issue(row, kind, say, column, severity, self.lay.grid.table))
-
-
 def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> None:
     roles: dict[str, annex.Column] = {}
     for col in lay.columns:
@@ -153,10 +126,10 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
             roles.setdefault(role, col)
     unit = mapping.unit or (lay.facts.unit.value if lay.facts.unit else "triệu đồng")
     factor = {c.index: annex.UNITS[c.unit or unit] for c in lay.columns}
-    t = _Table(lay, mapping, roles, factor, result.issues)
+    t = TableRead(lay, mapping, roles, factor, result.issues)
     result.rows_read += len(lay.rows)
     records: list[dict] = []
-    blocks = _year_blocks(lay, mapping)
+    blocks = year_blocks(lay, mapping)
     for row in lay.rows:
         if row.kind == "data":
             years = [year for year, _ in blocks]
@@ -169,22 +142,11 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
         else:
             result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
                                      "level": row.level, "sets": row.sets, "covers_rows": row.covers})
-    _reconcile(t, records, result.structure)
+    reconcile(t, records, result.structure)
     result.records.extend(records)
 
 
-def _year_blocks(lay: annex.Layout, mapping: Mapping) -> dict[tuple[int | None, str], dict[str, annex.Column]]:
-    """Money columns per plan year or period when they stand side by side ("Kế hoạch năm 2023 | … 2024"),
-    keyed by (year, the block's header); else one block."""
-    blocks: dict[tuple[int | None, str], dict[str, annex.Column]] = {}
-    for col in lay.columns:
-        role = mapping.role(col.header) if col.header in mapping.columns else col.role
-        if col.year is not None and role in annex.MONEY_ROLES:
-            blocks.setdefault((col.year, col.block), {}).setdefault(role, col)
-    return blocks if len(blocks) > 1 else {(None, ""): {}}
-
-
-def _split(t: _Table, row: annex.Row, rec: dict) -> list[dict]:
+def _split(t: TableRead, row: annex.Row, rec: dict) -> list[dict]:
     """A project funded by both programmes → its KCQG part and its KCĐP part.
 
     The co-funding and the total are shared in proportion to each programme's money (the document does
@@ -207,7 +169,7 @@ def _split(t: _Table, row: annex.Row, rec: dict) -> list[dict]:
     return parts
 
 
-def _money(t: _Table, row: annex.Row, role: str, block: dict[str, annex.Column] | None = None
+def _money(t: TableRead, row: annex.Row, role: str, block: dict[str, annex.Column] | None = None
            ) -> tuple[float | None, bool]:
     """(value in million VND, parsed): "-" is 0, an empty cell is missing (None), unparseable is None.
 
@@ -222,7 +184,7 @@ def _money(t: _Table, row: annex.Row, role: str, block: dict[str, annex.Column] 
         return 0.0, True
     if text == "":
         return None, True
-    value = _number(raw)
+    value = number(raw)
     if value is None and _APPROXIMATE.match(fold(text)):
         t.issue(row.row, "approximate_amount", f"{text!r} is not an exact amount: recorded as missing",
                 col.header, "warning")
@@ -234,23 +196,12 @@ def _money(t: _Table, row: annex.Row, role: str, block: dict[str, annex.Column] 
     return value * t.factor[col.index], True
 
 
-def _number(raw: object) -> float | None:
-    if isinstance(raw, (int, float)):
-        return float(raw)
-    for decimal in (",", "."):
-        try:
-            return parse_number(str(raw), decimal)
-        except ValueError:
-            continue
-    return None
-
-
-def _text(row: annex.Row, t: _Table, role: str) -> str | None:
+def _text(row: annex.Row, t: TableRead, role: str) -> str | None:
     col = t.roles.get(role)
     return (cell_text(row.cells[col.index]) or None) if col else None
 
 
-def _record(t: _Table, row: annex.Row, earlier: list[dict], block: dict[str, annex.Column] | None = None,
+def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: dict[str, annex.Column] | None = None,
             year: int | None = None) -> dict:
     m, facts = t.mapping, t.lay.facts
     rec: dict = {"row": row.row, "table": t.lay.grid.table, "stt": _text(row, t, "stt")}
@@ -262,10 +213,10 @@ def _record(t: _Table, row: annex.Row, earlier: list[dict], block: dict[str, ann
         rec["title"] = next((cell_text(row.cells[c.index]) for c in t.lay.columns if cell_text(row.cells[c.index])
                              and c.role not in _NOT_TITLE), None)
     for role in annex.COUNT_ROLES:
-        value = _number(row.cells[t.roles[role].index]) if role in t.roles else None
+        value = number(row.cells[t.roles[role].index]) if role in t.roles else None
         rec[role] = int(value) if value is not None and float(value).is_integer() and value >= 0 else None
     _category(t, row, rec)
-    money = {role: _money(t, row, role, block) for role in (*_PARTS, "total")}
+    money = {role: _money(t, row, role, block) for role in (*PARTS, "total")}
     rec.update({role: v for role, (v, _) in money.items()})
     _state(t, row, rec)
     title_source = (facts.funding_source.value if facts.funding_source else None) or m.funding_source
@@ -282,11 +233,11 @@ def _record(t: _Table, row: annex.Row, earlier: list[dict], block: dict[str, ann
             "beneficiary_contribution"][1]:
         t.issue(row.row, "missing_contribution", "the co-funding cell is empty: recorded as missing (not 0) and "
                 "left out of the co-funding ratio", t.roles["beneficiary_contribution"].header, "warning")
-    _check(t, row, rec, all(ok for _, ok in money.values()), earlier, block)
+    check(t, row, rec, all(ok for _, ok in money.values()), earlier, block)
     return rec
 
 
-def _category(t: _Table, row: annex.Row, rec: dict) -> None:
+def _category(t: TableRead, row: annex.Row, rec: dict) -> None:
     """From the category column; else the section heading; else the title's words; else unclassified.
 
     Only a label printed in a category column can block a row (an unknown one goes to review).
@@ -323,7 +274,7 @@ def _title_funding(title: str | None) -> str | None:
     return found.code if found.how == "exact" and found.code in ("KCQG", "KCDP") else None
 
 
-def _row_funding(t: _Table, row: annex.Row) -> str | None:
+def _row_funding(t: TableRead, row: annex.Row) -> str | None:
     """A per-row funding-source cell (KCQG, KCĐP, "Khuyến công quốc gia") as a code."""
     printed = _text(row, t, "funding_source")
     if not printed:
@@ -336,23 +287,28 @@ def _row_funding(t: _Table, row: annex.Row) -> str | None:
     return None
 
 
-def _year(t: _Table, row: annex.Row) -> int | None:
+def _year(t: TableRead, row: annex.Row) -> int | None:
     col = t.roles.get("year")
-    if col is not None and (value := _number(row.cells[col.index])) is not None:
+    if col is not None and (value := number(row.cells[col.index])) is not None:
         return int(value)
     facts = t.lay.facts
     return t.mapping.year or (facts.year.value if facts.year else None)
 
 
-def _province(t: _Table, row: annex.Row) -> str | None:
+def _province(t: TableRead, row: annex.Row) -> str | None:
+    """The row's province cell; an empty one under a filled one in a province column is the cell merged
+    down a national list (its value sits in the first row only); else the section's, else the file's."""
     label = _text(row, t, "province")
     if label:
-        return t.mapping.code("province", label) or label
+        t.last_province = t.mapping.code("province", label) or label
+        return t.last_province
+    if "province" in t.roles and t.last_province:
+        return t.last_province
     return row.context.get("province") or t.mapping.province or (
         t.lay.facts.province.value if t.lay.facts.province else None)
 
 
-def _state(t: _Table, row: annex.Row, rec: dict) -> None:
+def _state(t: TableRead, row: annex.Row, rec: dict) -> None:
     """state_total = national + local when split; the funding source from which is non-zero.
 
     Beside a filled cell of the other programme an empty national or local cell is 0; both empty is missing.
@@ -382,105 +338,3 @@ def _establishment_id(rec: dict) -> str | None:
     return "D-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-# ---------------------------------------------------------------- checks
-
-def _check(t: _Table, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict],
-           block: dict[str, annex.Column] | None = None) -> None:
-    header = {role: col.header for role, col in t.roles.items()} | {r: c.header for r, c in (block or {}).items()}
-    suspect = False
-    for role in (*_PARTS, "total"):
-        value = rec[role]
-        if value is None or role not in t.roles:
-            continue
-        if value < 0:
-            t.issue(row.row, "negative_amount", f"negative amount {format_vn(value)} in a money column", header[role])
-        elif value > (PROGRAMME_MAX if _PROGRAMME.search(fold(rec["title"] or "")) else PLAUSIBLE_MAX):
-            suspect = True
-            t.issue(row.row, "amount_unit_suspect", _unit_say(value, t), header[role])
-    if parsed and not suspect:
-        _row_total(t, row, rec, header, set(block) if block else set(t.roles))
-    if "beneficiary" in t.roles and not rec["beneficiary"]:
-        t.issue(row.row, "missing_beneficiary", "beneficiary name is empty: kept, but no establishment ID can be "
-                "derived, so this row cannot be linked to the survey", header["beneficiary"], "warning")
-    if "year" in t.roles and rec["year"] is not None and not YEAR_MIN <= rec["year"] <= YEAR_MAX:
-        t.issue(row.row, "year_out_of_range", f"year {rec['year']} is outside {YEAR_MIN}–{YEAR_MAX}", header["year"])
-    if "province" in t.roles and rec["province"] and t.mapping.code("province", rec["province"]) is None \
-            and rec["province"] not in _names():
-        t.issue(row.row, "unknown_province", f"{rec['province']!r} is not one of the 63 provinces",
-                header["province"])
-    _duplicate(t, row, rec, earlier)
-
-
-def _names() -> frozenset[str]:
-    return frozenset(p.name for p in provinces.records(provinces.LEGACY, include_ha_tay=True))
-
-
-def _unit_say(value: float, t: _Table) -> str:
-    for unit, factor in (("nghìn đồng", 1e-3), ("đồng", 1e-6)):
-        if value * factor <= PLAUSIBLE_MAX:
-            return (f"{format_vn(value)} triệu đồng for one project is implausible: the amount looks typed in "
-                    f"{unit} (= {format_vn(value * factor)} triệu đồng)")
-    return f"{format_vn(value)} triệu đồng for one project is implausible: check the unit"
-
-
-def _row_total(t: _Table, row: annex.Row, rec: dict, header: dict[str, str], roles: set[str]) -> None:
-    if rec["total"] is None or "total" not in roles or "beneficiary_contribution" not in roles:
-        return
-    parts = [r for r in ("state_total",) if r in roles] or [r for r in ("state_national", "state_local")
-                                                            if r in roles]
-    if not parts:
-        return
-    parts.append("beneficiary_contribution")
-    total = sum(rec[p] or 0.0 for p in parts)
-    if abs(rec["total"] - total) > TOLERANCE:
-        shown = " + ".join(f"{header[p]} {format_vn(rec[p] or 0)}" for p in parts)
-        t.issue(row.row, "row_total_mismatch", f"{header['total']} {format_vn(rec['total'])} ≠ {shown} = "
-                f"{format_vn(total)}", header["total"])
-
-
-def _duplicate(t: _Table, row: annex.Row, rec: dict, earlier: list[dict]) -> None:
-    keys = ("title", "beneficiary", "district", "year", *_PARTS, "total")
-    for other in earlier:
-        if rec["title"] and other["row"] != rec["row"] and all(other[k] == rec[k] for k in keys):
-            t.issue(row.row, "duplicate_row", f"same title, beneficiary, district and amounts as row {other['row']} "
-                    f"(STT {other['stt']}): probably typed twice", "(whole row)")
-            return
-
-
-def _closing_columns(t: _Table) -> list[tuple[str, annex.Column, int | None]]:
-    """(role, column, block year) of every money column a subtotal or total row states a sum in."""
-    blocks = _year_blocks(t.lay, t.mapping)
-    if len(blocks) > 1:
-        return [(role, col, year) for (year, _), block in blocks.items() for role, col in block.items()]
-    return [(role, t.roles[role], None) for role in (*_PARTS, "total") if role in t.roles]
-
-
-def _reconcile(t: _Table, records: list[dict], structure: list[dict]) -> None:
-    """Check each section/subtotal/total row's figures against the data rows it closes."""
-    by_row: dict[int, list[dict]] = {}
-    for r in records:
-        by_row.setdefault(r["row"], []).append(r)
-    for row in t.lay.rows:
-        if row.kind not in ("section", "subtotal", "total"):
-            continue
-        entry = next(s for s in structure if s["row"] == row.row and s["table"] == t.lay.grid.table)
-        entry["figures"], entry["reconciles"] = {}, True
-        if not row.covers:
-            continue  # a summary with no project rows under it (a cumulative "Lũy kế" line) closes nothing
-        for role, col, year in _closing_columns(t):
-            raw = cell_text(row.cells[col.index])
-            stated = _number(row.cells[col.index]) if raw not in ("", "-") else None
-            if stated is None:
-                continue
-            stated *= t.factor[col.index]
-            entry["figures"][role] = stated
-            parts = [part[role] for r in row.covers for part in by_row.get(r, []) if part["block_year"] == year
-                     and (part.get("block") or "").startswith(str(year) if year else "")]
-            if None in parts:
-                continue  # a row it closes has no figure here: nothing to check the stated sum against
-            summed = sum(parts)
-            if abs(stated - summed) > TOLERANCE:
-                entry["reconciles"] = False
-                t.issue(row.row, "total_mismatch", f"{row.text or row.kind!r} states {format_vn(stated)} but the "
-                        f"{len(row.covers)} rows it closes ({', '.join(map(str, row.covers))}) sum to "
-                        f"{format_vn(summed)} (difference {format_vn(stated - summed)})", col.header)

@@ -97,7 +97,7 @@ def read_mapped(path: Path | str, mapping: Mapping, province: str | None = None,
              (i in whole_file)]
     raw = RawTable(frame=frame, dataset="register", source=where, sheet=", ".join(result.sheets_read) or None,
                    header_map=_headers(result.mapping), found=found, extra_problems=extra,
-                   rows_structure=len(result.structure))
+                   rows_structure=len(result.structure), from_document=True)
     return raw, []
 
 

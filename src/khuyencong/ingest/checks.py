@@ -60,7 +60,7 @@ def _check_number(raw: RawTable, col: ds.Column, issues: IssueList) -> pd.Series
     fix = NUMBER_FIX if raw.decimal == "," else (
         "this file writes decimals with '.' (e.g. 1234.5 or 1,234.5); write every number the same way")
     issues.add(failed, col.name, "not a number", "not a number", fix)
-    if col.required:
+    if col.required_in(raw.from_document):
         issues.add(values.isna().to_numpy() & ~failed, col.name, "empty required cell", "required cell is empty",
                    f"fill in '{col.vi}' / '{col.en}'")
     if col.kind == "int":
@@ -83,7 +83,7 @@ def _check_number(raw: RawTable, col: ds.Column, issues: IssueList) -> pd.Series
 
 def _check_text(raw: RawTable, col: ds.Column, issues: IssueList) -> pd.Series:
     text = _as_text(raw.frame[col.name])
-    if col.required:
+    if col.required_in(raw.from_document):
         issues.add(text.isna().to_numpy(), col.name, "empty required cell", "required cell is empty",
                    f"fill in '{col.vi}' / '{col.en}'")
     return text

@@ -198,7 +198,7 @@ def map_columns(cells: list[HeaderCell], dataset: str, where: str):
         name, hits = next(iter(dupes.items()))
         raise RawFormatError(
             f"{where}: headers {[cells[p].printed for p, _ in hits]} all mean column {name!r}; keep one of them.")
-    missing = [c for c in ds.DATASETS[dataset].columns if c.required and c.name not in found]
+    missing = [c for c in ds.DATASETS[dataset].columns if c.required_in(False) and c.name not in found]
     if missing:
         lines = [f"  - {c.name}: add a column headed '{c.vi}' (or '{c.en}'){_suggest(c, headers)}" for c in missing]
         raise RawFormatError(

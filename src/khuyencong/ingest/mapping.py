@@ -141,8 +141,8 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
         for label, rows in labels.items():
             if kind == "province":
                 table[label] = {**_province_match(label), "rows": rows[:5]}
-            else:
-                match = vocab.match(label, kind)
+            else:  # a date or remark in brackets ("Đã nghiệm thu (tháng 12/2021)") says nothing of the code
+                match = vocab.match(re.sub(r"\([^()]*\)", " ", label).strip() or label, kind)
                 table[label] = {"code": match.code, **_evidence(match, rows)}
     if layouts:
         _file_values(m, layouts[0].facts)

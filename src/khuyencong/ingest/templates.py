@@ -4,13 +4,17 @@ Each workbook has a data sheet ("Dữ liệu") whose first row holds the Vietnam
 readers match (English name and description in each header's cell comment), drop-down lists
 for category and choice columns, a bilingual guide sheet ("Hướng dẫn - Guide") describing every
 column, and a hidden sheet with the allowed values. No example row, so nothing invented is
-ever submitted by mistake. The CLI: ``khuyencong templates``.
+ever submitted by mistake. The CLI: ``khuyencong templates``; ``khuyencong templates survey
+--from-register FILE`` pre-fills the survey sheet with the register's establishments (derived IDs
+included), so the follow-up survey links back to the projects.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -98,7 +102,7 @@ def _data_sheet(ws, dataset: ds.Dataset, lists: dict[str, str]) -> None:
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        req = "bắt buộc / required" if col.required else "không bắt buộc / optional"
+        req = "bắt buộc / required" if col.required_in(False) else "không bắt buộc / optional"
         cell.comment = Comment(f"{col.en} ({req})\n{col.description_vi}\n{col.description_en}", "khuyencong",
                                width=320, height=120)
         ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(col.vi) + 4))
@@ -162,7 +166,7 @@ def _guide_sheet(wb, dataset: ds.Dataset) -> None:
         cell.font = Font(bold=True)
     for col in dataset.columns:
         row = [f"{col.vi}{NAME_SEPARATOR}{col.en}", col.name, _KIND_TEXT[col.kind], _unit(col),
-               "có / yes" if col.required else "không / no", _allowed_text(col),
+               "có / yes" if col.required_in(False) else "không / no", _allowed_text(col),
                col.description_vi, col.description_en]
         ws.append([v or "—" for v in row])
     for i, width in enumerate((50, 24, 26, 22, 14, 60, 50, 50), start=1):
@@ -194,3 +198,50 @@ def write_templates(out_dir: Path | str | None = None, record_provenance: bool |
                              generator="khuyencong templates",
                              description=f"Empty Excel template for provinces: {path.stem}")
     return written
+
+
+#: Survey years written for each supported establishment, around its support year: the event study
+#: needs a year before support and years after it.
+SURVEY_YEARS_AROUND_SUPPORT = (-1, 0, 1, 2)
+#: Columns after the survey's own, for the interviewer: who the establishment is (read, not validated).
+_FROM_REGISTER = (("establishment_name", "Tên cơ sở (từ sổ đề án)"), ("district", "Huyện (từ sổ đề án)"),
+                  ("support_year", "Năm được hỗ trợ (từ sổ đề án)"), ("title", "Đề án (từ sổ đề án)"))
+
+
+def survey_rows_from_register(register: pd.DataFrame) -> pd.DataFrame:
+    """One survey row per supported establishment and year around its first support year.
+
+    ``register`` holds register columns (as ``validate`` reads them): rows without an establishment
+    ID (a plan item with no beneficiary) have nobody to survey and are left out.
+    """
+    have = register.dropna(subset=["establishment_id"])
+    have = have.assign(year=pd.to_numeric(have["year"], errors="coerce")).dropna(subset=["year"])
+    first = (have.sort_values(["year", "project_id"]).groupby("establishment_id", sort=True, as_index=False)
+             .first())
+    rows = [{"establishment_id": r.establishment_id, "project_id": r.project_id, "province": r.province,
+             "year": int(r.year) + offset, "establishment_name": r.establishment_name, "district": r.district,
+             "support_year": int(r.year), "title": r.title}
+            for r in first.itertuples() for offset in SURVEY_YEARS_AROUND_SUPPORT]
+    return pd.DataFrame(rows, columns=["establishment_id", "project_id", "province", "year",
+                                       *(name for name, _ in _FROM_REGISTER if name != "support_year"),
+                                       "support_year"])
+
+
+def survey_template_from_register(register: pd.DataFrame) -> bytes:
+    """The survey template with its data sheet pre-filled from a register (see :func:`survey_rows_from_register`)."""
+    dataset = ds.DATASETS["survey"]
+    wb = openpyxl.load_workbook(io.BytesIO(template_bytes("survey")))
+    ws = wb[DATA_SHEET]
+    rows = survey_rows_from_register(register)
+    columns = [c.name for c in dataset.columns]
+    extra = len(columns)
+    for j, (_, header) in enumerate(_FROM_REGISTER, start=extra + 1):
+        ws.cell(1, j, header).font = Font(italic=True)
+        ws.column_dimensions[get_column_letter(j)].width = 30
+    for i, row in enumerate(rows.to_dict("records"), start=2):
+        for j, name in enumerate(columns, start=1):
+            if name in row and row[name] is not None:
+                ws.cell(i, j, row[name])
+        for j, (name, _) in enumerate(_FROM_REGISTER, start=extra + 1):
+            ws.cell(i, j, row[name])
+    return stable_xlsx(wb)

@@ -213,3 +213,36 @@ def _official_checks(exports: list[Path]) -> tuple[list[OfficialCheck], list[Pro
         except (ValueError, FileNotFoundError) as exc:
             problems.append(file_problem(path, exc))
     return checks, problems
+
+
+def structure_rows(path: Path) -> list[dict]:
+    """The rows of a mapped file that are not projects (sections, totals, notes …), with what they reconcile."""
+    from khuyencong.ingest.annex_rows import read_annex
+
+    return read_annex(path, load_mapping(mapping_path(path))).structure
+
+
+def dry_run_summary(report: ValidationReport, structure: list[dict]) -> str:
+    """What ``validate`` would say of a file just mapped: rows kept and rejected, totals reconciled, problems."""
+    kinds: dict[str, int] = {}
+    for s in structure:
+        kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    closing = [s for s in structure if s.get("figures")]
+    reconciled = sum(bool(s.get("reconciles")) for s in closing)
+    lines = [f"validate would read: {report.rows_read} project row(s), {report.rows_read - report.rows_with_errors} "
+             f"kept, {report.rows_with_errors} rejected; {len(structure)} other row(s) ("
+             + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")",
+             f"sums stated in the file: {reconciled} of {len(closing)} reconcile with the rows they close"]
+    lines += [f"  {p.format()}" for p in report.problems if p.severity == "error"][:20]
+    warnings = [p for p in report.problems if p.severity != "error"]
+    if warnings:
+        lines.append(f"  and {len(warnings)} warning(s): " + ", ".join(f"{k} {n}" for k, n in
+                                                                 _count(p.check for p in warnings).items()))
+    return "\n".join(lines)
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return out

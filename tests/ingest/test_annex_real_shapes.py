@@ -1,0 +1,177 @@
+"""The shapes of published documents the annex reader must handle (issue 18), one small file each.
+
+Each test writes the smallest file showing one shape and checks what the reader makes of it: rows
+that are not projects, category without a category column, blank is not zero, per-row funding
+source and ID columns, year blocks, a project of both programmes, a decision's heading table.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from khuyencong.ingest import annex_rows
+from khuyencong.ingest.mapping import mapping_path, propose_mapping, write_mapping
+
+
+def _csv(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _read(path: Path) -> annex_rows.AnnexResult:
+    layouts, _ = annex_rows.layouts_of(path)
+    write_mapping(propose_mapping(path, layouts), mapping_path(path))
+    from khuyencong.ingest.mapping import load_mapping
+
+    return annex_rows.read_annex(path, load_mapping(mapping_path(path)))
+
+
+def _kinds(result: annex_rows.AnnexResult) -> dict[int, str]:
+    return {s["row"]: s["kind"] for s in result.structure}
+
+
+def test_rows_that_are_not_projects(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "quang_tri_2023_ke_hoach.csv", [
+        "SỞ CÔNG THƯƠNG TỈNH QUẢNG TRỊ,,,,",
+        "KẾ HOẠCH KHUYẾN CÔNG ĐỊA PHƯƠNG NĂM 2023,,,,",
+        "STT,Tên đề án,Đơn vị thụ hưởng,Kinh phí KCĐP,Đối ứng",
+        "(1),(2),(3),(4),(5)",
+        "1,Hỗ trợ ứng dụng máy sấy nông sản,Cơ sở An Phú,300,700",
+        ",Trong đó: - Máy sấy,,200,500",
+        ",- Máy đóng gói,,100,200",
+        "2,Đào tạo nghề mây tre đan,HTX Tân Lập,150,20",
+        "STT,Tên đề án,Đơn vị thụ hưởng,Kinh phí KCĐP,Đối ứng",
+        "3,Tham gia hội chợ triển lãm hàng CNNT khu vực,Trung tâm Khuyến công,80,-",
+        ",Tổng cộng,,530,720",
+        "Người lập biểu,,KT. GIÁM ĐỐC,,",
+        ",,PHÓ GIÁM ĐỐC,,",
+        ",,Nguyễn Văn A,,",
+    ])
+    result = _read(path)
+    assert [r["title"] for r in result.records] == ["Hỗ trợ ứng dụng máy sấy nông sản", "Đào tạo nghề mây tre đan",
+                                                    "Tham gia hội chợ triển lãm hàng CNNT khu vực"]
+    kinds = _kinds(result)
+    assert kinds[4] == "column_numbers" and kinds[6] == kinds[7] == "breakdown" and kinds[9] == "header"
+    assert kinds[11] == "total" and {kinds[12], kinds[13], kinds[14]} <= {"note", "signature"}
+    total = next(s for s in result.structure if s["kind"] == "total")
+    assert total["reconciles"], result.issues  # the breakdown rows were not added again
+    assert [r["category_code"] for r in result.records] == ["technology", "training", "fairs"]
+    assert result.records[2]["beneficiary_contribution"] == 0.0  # "-" is zero
+    assert not [i for i in result.issues if i.severity == "error"]
+
+
+def test_category_from_section_then_title_then_unclassified(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "ha_tinh_2021_de_an.csv", [
+        "STT,Tên đề án,Đơn vị thụ hưởng,Kinh phí hỗ trợ",
+        "I,Hỗ trợ xây dựng mô hình trình diễn kỹ thuật,,",
+        "1,Sản xuất gạch không nung,Công ty Hồng Lĩnh,500",
+        "II,Các đề án khác,,",
+        "1,Hỗ trợ thuê tư vấn lập dự án đầu tư,Công ty Kỳ Anh,60",
+        "2,Hỗ trợ cơ sở Minh Tâm,Cơ sở Minh Tâm,40",
+    ])
+    result = _read(path)
+    got = [(r["category_code"], r["category_from"]) for r in result.records]
+    assert got == [("demonstration", "section"), ("consulting", "title"), ("unclassified", "none")]
+    unclassified = [i for i in result.issues if i.kind == "unclassified_category"]
+    assert [(i.row, i.severity) for i in unclassified] == [(6, "warning")]  # kept, with a notice
+
+
+def test_unknown_label_in_a_category_column_goes_to_review(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "nam_dinh_2020.csv", [
+        "STT,Tên đề án,Nội dung khuyến công,Đơn vị thụ hưởng,Kinh phí hỗ trợ",
+        "1,Hỗ trợ máy dệt,Hoạt động đặc thù XYZ,Cơ sở dệt Nam Trực,100",
+    ])
+    layouts, _ = annex_rows.layouts_of(path)
+    proposal = propose_mapping(path, layouts)
+    assert proposal.values["category"]["Hoạt động đặc thù XYZ"]["code"] is None
+    assert any("Hoạt động đặc thù XYZ" in line for line in proposal.to_review())
+
+
+def test_blank_is_missing_and_per_row_source_and_ids(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "vinh_long_2022_so_de_an.csv", [
+        "Mã đề án,Mã cơ sở,Tên đề án,Đơn vị thụ hưởng,Ngành nghề,Nguồn kinh phí,Kinh phí hỗ trợ,Đối ứng,Số máy",
+        "VL-01,CS-101,Hỗ trợ máy sấy cốm,Cơ sở cốm Sa Đéc,Chế biến thực phẩm,KCQG,300,,2",
+        "VL-02,CS-102,Hỗ trợ máy ép trái cây,Cơ sở Tân Quới,Chế biến thực phẩm,Khuyến công địa phương,120,240,1",
+    ])
+    result = _read(path)
+    first, second = result.records
+    assert (first["project_id"], first["establishment_id"], first["establishment_id_derived"]) == \
+        ("VL-01", "CS-101", False)
+    assert (first["funding_source"], second["funding_source"]) == ("KCQG", "KCDP")
+    assert first["beneficiary_contribution"] is None and second["beneficiary_contribution"] == 240.0
+    assert (first["industry"], first["machines"]) == ("Chế biến thực phẩm", 2)
+    assert [(i.row, i.kind, i.severity) for i in result.issues] == [(2, "missing_contribution", "warning")]
+
+
+def test_year_blocks_are_one_row_per_project_and_year(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "quang_ninh_ke_hoach.csv", [
+        "ĐVT: 1.000 đồng,,,,",
+        "STT,Nội dung,Kế hoạch năm 2023,,Kế hoạch năm 2024,",
+        ",,KCĐP,Đối ứng,KCĐP,Đối ứng",
+        "1,Đào tạo nghề thêu ren,150.000,30.000,160.000,",
+        "2,Bình chọn sản phẩm CNNT tiêu biểu,,,200.000,0",
+    ])
+    result = _read(path)
+    got = [(r["title"][:8], r["year"], r["state_total"], r["beneficiary_contribution"]) for r in result.records]
+    assert got == [("Đào tạo ", 2023, 150.0, 30.0), ("Đào tạo ", 2024, 160.0, None), ("Bình chọ", 2024, 200.0, 0.0)]
+
+
+def test_a_project_of_both_programmes_is_split(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "thai_binh_2020.csv", [
+        "STT,Tên đề án,Đơn vị thụ hưởng,KCQG,KCĐP,Đối ứng,Tổng kinh phí",
+        "1,Mô hình trình diễn sản xuất chiếu cói,HTX Kim Sơn,300,100,600,1000",
+    ])
+    result = _read(path)
+    parts = result.records
+    assert [(p["funding_source"], p["state_total"]) for p in parts] == [("KCQG", 300.0), ("KCDP", 100.0)]
+    assert sum(p["beneficiary_contribution"] for p in parts) == pytest.approx(600.0)
+    assert sum(p["total"] for p in parts) == pytest.approx(1000.0)
+    assert result.accounting["rows_kept"] == 1  # one printed row
+
+
+def test_a_row_year_far_from_the_document_year_is_a_typo(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "soc_trang.csv", [
+        "DANH SÁCH ĐỀ ÁN KHUYẾN CÔNG NĂM 2023,,,",
+        "STT,Năm,Tên đề án,Kinh phí hỗ trợ",
+        "1,2023,Đào tạo nghề đan lục bình,100",
+        "2,2032,Hỗ trợ máy ép mía,200",
+    ])
+    result = _read(path)
+    assert [(i.row, i.kind) for i in result.issues if i.severity == "error"] == [(4, "year_out_of_range")]
+
+
+def test_a_decisions_heading_table_gives_province_number_and_date(tmp_path: Path) -> None:
+    document = docx.Document()
+    heading = document.add_table(rows=2, cols=2)
+    heading.cell(0, 0).text = "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG BÌNH"
+    heading.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"
+    heading.cell(1, 0).text = "Số: 123/QĐ-UBND"
+    heading.cell(1, 1).text = "Quảng Bình, ngày 28 tháng 12 năm 2022"
+    document.add_paragraph("QUYẾT ĐỊNH phê duyệt kế hoạch khuyến công địa phương năm 2023")
+    document.add_paragraph("Căn cứ Nghị định số 45/2012/NĐ-CP ngày 21 tháng 5 năm 2012;")
+    table = document.add_table(rows=2, cols=4)
+    for c, text in enumerate(["STT", "Tên đề án", "Đơn vị thụ hưởng", "Kinh phí hỗ trợ (triệu đồng)"]):
+        table.cell(0, c).text = text
+    for c, text in enumerate(["1", "Hỗ trợ máy cưa gỗ", "Cơ sở mộc Lệ Thủy", "150"]):
+        table.cell(1, c).text = text
+    path = tmp_path / "quyet_dinh.docx"
+    document.save(path)
+    layouts, result = annex_rows.layouts_of(path)
+    facts = layouts[0].facts
+    assert (facts.province.value, facts.decision.value, facts.dated.value, facts.year.value) == \
+        ("Quảng Bình", "123/QĐ-UBND", "2022-12-28", 2023)
+    assert result.sheets_skipped[0][0] == "table 1"  # the heading table is no annex
+    record = annex_rows.read_annex(path).records[0]
+    assert (record["province"], record["year"], record["funding_source"]) == ("Quảng Bình", 2023, "KCDP")
+
+
+def test_thousand_dong_unit_line(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "bac_ninh_2019.csv", [
+        "ĐVT: 1.000 đồng,,",
+        "STT,Tên đề án,Kinh phí hỗ trợ",
+        "1,Đào tạo nghề gốm,85.500",
+    ])
+    assert _read(path).records[0]["state_total"] == pytest.approx(85.5)
