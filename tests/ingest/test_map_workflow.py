@@ -111,3 +111,26 @@ def test_survey_sheet_from_a_register_without_establishment_ids(project: Path, m
     clean = main(["clean", f"--input=register=data/raw/{name}"])
     register = pd.read_parquet(project / "data" / "processed" / "register.parquet")
     assert clean == 0 and set(sheet["Mã cơ sở"]) == set(register["establishment_id"])  # the survey links back
+
+
+def test_validate_reads_a_register_in_our_words_but_not_our_layout_before_map(project: Path, monkeypatch,
+                                                                             capsys) -> None:
+    """Semicolons, 'Nội dung hỗ trợ' and 'Nguồn kinh phí' headers, no 'Mã cơ sở': read, not refused."""
+    monkeypatch.chdir(project)
+    path = project / "data" / "raw" / "can_tho_2023.csv"
+    path.write_text("Năm;Tỉnh/thành phố;Mã đề án;Tên đề án;Nội dung hỗ trợ;Nguồn kinh phí;Tên cơ sở thụ hưởng;Huyện;"
+                    "Kinh phí hỗ trợ (triệu đồng);Vốn đối ứng (triệu đồng);Tình trạng\n"
+                    "2023;Cần Thơ;CT-01;Hỗ trợ máy sấy;Ứng dụng máy móc thiết bị tiên tiến;KCĐP;Cơ sở A;Phong Điền;"
+                    "250,5;600;Hoàn thành\n"
+                    "2023;Cần Thơ;CT-02;Đào tạo nghề đan;Đào tạo nghề;KCQG;HTX B;Cờ Đỏ;120;;Hoàn thành\n",
+                    encoding="utf-8-sig")
+    assert main(["validate", "data/raw/can_tho_2023.csv"]) == 0
+    captured = capsys.readouterr()
+    assert "read as a published document" in captured.out and "2 rows read, 0 rows with errors" in captured.out
+    assert "missing_contribution: 1" in captured.out  # the blank co-funding cell is missing, not 0
+    assert main(["clean", "--input", "register=data/raw/can_tho_2023.csv"]) == 2  # publishing needs the review
+    assert main(["map", "data/raw/can_tho_2023.csv"]) == 0
+    assert main(["clean", "--input", "register=data/raw/can_tho_2023.csv"]) == 0
+    register = pd.read_parquet(project / "data" / "processed" / "register.parquet")
+    assert list(register["project_id"]) == ["CT-01", "CT-02"] and list(register["funding_source"]) == ["KCDP", "KCQG"]
+    assert register["beneficiary_contribution"].isna().tolist() == [False, True]

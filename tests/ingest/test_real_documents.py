@@ -18,10 +18,14 @@ KNOWN_DISAGREEMENTS = {
                                        "capacity), so the title alone gives no category",
     "rp_dak_lak_2020_kcdp_nhom_de_an.pdf": "same 'Tập huấn khuyến công' row as the CSV of this document",
     "rw_binh_dinh_2017_kh_kcdp_nhom.docx": "a group naming demonstration models and machinery: the transcriber "
-                                           "reads technology, we read demonstration (named first in our keywords)",
+                                           "reads technology, we read demonstration (named first in our keywords); "
+                                           "a group naming brands, showrooms and a design contest: consulting for "
+                                           "the transcriber, unclassified for us (three contents named)",
     "rx_bac_giang_2020_qd457_ke_hoach.xlsx": "demonstration model with machinery: technology for the transcriber",
     "rx_binh_dinh_2016_kinh_phi_khuyen_cong.xlsx": "demonstration model with machinery (technology for the "
-                                                   "transcriber); a mixed two-content row read as demonstration",
+                                                   "transcriber); typical-product contest, brands and showrooms in "
+                                                   "one row: typical_products for the transcriber, unclassified "
+                                                   "for us (three contents named)",
     "rw_ha_tinh_2018_kcdp_dot2_total_only.docx": "a wastewater system: cooperation for the transcriber (Decree 45 "
                                                  "files treatment with industrial clusters); our vocabulary sends "
                                                  "pollution treatment to review, so it stays unclassified",

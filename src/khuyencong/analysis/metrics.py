@@ -109,9 +109,9 @@ def cofunding(register: pd.DataFrame, by: str | Sequence[str] | None = ("provinc
     ``cofunding_ratio`` = Σ contribution / Σ state support (beneficiary VND per VND of state support)
     and ``state_share`` = Σ state / Σ (state + contribution). ``statuses=None`` keeps every project.
 
-    Amounts must be non-negative numbers (:class:`InputError` otherwise). Groups whose projects all
-    have a status outside ``statuses`` have no row: ``attrs["excluded"]`` lists them (records of the
-    ``by`` columns, ``projects_excluded`` and ``reason``; ``pd.DataFrame(...)`` of it is a table)."""
+    Amounts must be non-negative numbers (:class:`InputError` otherwise); a project missing one is left out
+    (``attrs["left_out_missing"]`` counts them). Groups whose projects all have a status outside ``statuses``
+    have no row: ``attrs["excluded"]`` lists them (records of the ``by`` columns, ``projects_excluded``, ``reason``)."""
     by = _as_list(by)
     money = ["state_support", "beneficiary_contribution"]
     require(register, [*by, *money], "register")
@@ -123,19 +123,16 @@ def cofunding(register: pd.DataFrame, by: str | Sequence[str] | None = ("provinc
     out["cofunding_ratio"] = ratio(out["beneficiary_contribution"], out["state_support"])
     out["state_share"] = ratio(out["state_support"], out["state_support"] + out["beneficiary_contribution"])
     out = _reset(out, by)
-    out.attrs["excluded"] = _excluded_groups(register, out, by, statuses)
-    out.attrs["left_out_missing"] = left_out
+    out.attrs.update(excluded=_excluded_groups(register, out, by, statuses), left_out_missing=left_out)
     return out
 
 
 def complete_amounts(data: pd.DataFrame, money: list[str], what: str) -> tuple[pd.DataFrame, int]:
-    """``data`` checked as amounts, without the projects whose state support or co-funding is missing
-    (a blank cell in the source is not 0), and how many were left out."""
+    """``data`` as amounts without the projects missing one of ``money`` (a blank is not 0), and their count."""
     data = amounts(data, money, what)
-    missing = data[money].isna().any(axis=1)
-    if missing.any():
-        log.warning("%s: %d project(s) with no state support or co-funding figure left out (e.g. %s)", what,
-                    int(missing.sum()), _examples(data, missing))
+    if (missing := data[money].isna().any(axis=1)).any():
+        log.warning("%s: %d project(s) with a missing amount left out (e.g. %s)", what, missing.sum(),
+                    _examples(data, missing))
     return data.loc[~missing], int(missing.sum())
 
 

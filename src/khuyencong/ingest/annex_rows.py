@@ -91,7 +91,7 @@ def read_annex(path: Path | str, mapping: Mapping | None = None, province: str |
     layouts, result = layouts_of(path)
     if not layouts:
         return result
-    mapping = mapping or _confident(propose_mapping(path, layouts))
+    mapping = mapping or confident(propose_mapping(path, layouts))
     if province:
         mapping.province = provinces.normalize_province(province).name
     mapping.year = year or mapping.year
@@ -105,7 +105,8 @@ def read_annex(path: Path | str, mapping: Mapping | None = None, province: str |
     return result
 
 
-def _confident(m: Mapping) -> Mapping:
+def confident(m: Mapping) -> Mapping:
+    """``m`` with only what the vocabulary matched exactly applied (fuzzy and review entries left empty)."""
     for entry in m.columns.values():
         if entry.get("how") != "exact":
             entry["role"] = None

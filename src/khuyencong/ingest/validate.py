@@ -16,11 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from khuyencong.core import datasets as ds
+from khuyencong.ingest.annex_rows import confident, layouts_of
 from khuyencong.ingest.annex_table import FIXES, read_mapped
 from khuyencong.ingest.checks import check_table
 from khuyencong.ingest.formats import NeedsOcrError
 from khuyencong.ingest.headers import RawFormatError
-from khuyencong.ingest.mapping import load_mapping, mapping_path
+from khuyencong.ingest.mapping import load_mapping, mapping_path, propose_mapping
 from khuyencong.ingest.official_check import OfficialCheck, check_export, is_official_export, with_official
 from khuyencong.ingest.problems import Problem, TableCheck, ValidationReport
 from khuyencong.ingest.rawtable import RawTable
@@ -156,22 +157,37 @@ def file_problem(path: Path, exc: Exception) -> Problem:
 
 
 def read_one(path: Path, dataset: str | None = None, province: str | None = None,
-             year: int | None = None) -> tuple[RawTable | None, list[Problem]]:
-    """One file: through its reviewed mapping when it has one, else by its headers."""
+             year: int | None = None, unreviewed: bool = False) -> tuple[RawTable | None, list[Problem]]:
+    """One file: through its reviewed mapping when it has one, else by its headers.
+
+    ``unreviewed`` (``validate``): a register that is not laid out as our template and has no mapping
+    yet is read as a published document with the vocabulary's exact matches only, so the user sees its
+    problems before running ``map``; ``clean`` never publishes such a reading.
+    """
     mp = mapping_path(path)
-    if not mp.exists():
+    if mp.exists():
+        log.info("%s: using mapping %s", relative_to_root(path), mp.name)
+        return read_mapped(path, load_mapping(mp), province, year)
+    try:
         return read_raw(path, dataset=dataset), []
-    log.info("%s: using mapping %s", relative_to_root(path), mp.name)
-    return read_mapped(path, load_mapping(mp), province, year)
+    except RawFormatError as exc:
+        if not unreviewed or dataset not in (None, "register") or not (layouts := layouts_of(path)[0]):
+            raise
+        # Not our template, but a register as provinces publish them: the same reader `map` uses, with only
+        # what the vocabulary matches exactly; anything else stays unapplied and is named in the problems.
+        log.warning("%s: not laid out as our template (%s); read as a published document with exact matches "
+                    "only — run `khuyencong map %s` to review the rest", relative_to_root(path),
+                    str(exc).splitlines()[0], relative_to_root(path))
+        return read_mapped(path, confident(propose_mapping(path, layouts)), province, year)
 
 
 def read_all(paths: Iterable[Path | str], dataset: str | None = None, province: str | None = None,
-             year: int | None = None) -> tuple[list[RawTable], list[Problem]]:
+             year: int | None = None, unreviewed: bool = False) -> tuple[list[RawTable], list[Problem]]:
     """Every file read (see :func:`read_one`), and the problems of the files that could not be."""
     raws, problems = [], []
     for path in expand_paths(paths):
         try:
-            raw, found = read_one(path, dataset, province, year)
+            raw, found = read_one(path, dataset, province, year, unreviewed)
         except (ValueError, FileNotFoundError) as exc:  # RawFormatError, GSO format errors, bad bytes
             raw, found = None, [file_problem(path, exc)]
         raws += [raw] if raw is not None else []
@@ -197,7 +213,7 @@ def validate_paths(paths: Iterable[Path | str], dataset: str | None = None, prov
     """
     paths = expand_paths(paths)
     exports = [p for p in paths if dataset is None and is_official_export(p)]
-    raws, file_problems = read_all([p for p in paths if p not in exports], dataset, province, year)
+    raws, file_problems = read_all([p for p in paths if p not in exports], dataset, province, year, unreviewed=True)
     official, unreadable = _official_checks(exports)
     checks = check_tables(raws)
     report = report_from(checks, file_problems + unreadable, [relative_to_root(p) for p in paths])
