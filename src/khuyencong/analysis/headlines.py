@@ -53,8 +53,8 @@ def _by_code(frame: pd.DataFrame, code_col: str, value: str, key: str) -> pd.Ser
 
 def _cofunding(register: pd.DataFrame, col: str) -> pd.Series:
     per = _by_code(metrics.cofunding(register, by=col), col, "cofunding_ratio", "cofunding_ratio")
-    national = metrics.cofunding(register, by=None)["cofunding_ratio"].iat[0]
-    return pd.concat([per, pd.Series({provinces.ALL: national})])
+    nat = metrics.cofunding(register, by=None)["cofunding_ratio"]  # no row when no project is spent yet
+    return pd.concat([per, pd.Series({provinces.ALL: nat.iat[0] if len(nat) else np.nan})])
 
 
 def _per_trainee(register: pd.DataFrame, col: str) -> pd.Series:

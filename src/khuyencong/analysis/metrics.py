@@ -39,9 +39,7 @@ def require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
 def spent(register: pd.DataFrame, statuses: Sequence[str] | None) -> pd.DataFrame:
@@ -158,8 +156,8 @@ def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("p
     point = cofunding(register, by, statuses)
     data, _ = complete_amounts(spent(register, statuses), ["state_support", "beneficiary_contribution"],
                                  "cofunding")
-    if data.empty:
-        raise InputError(f"no projects with status in {statuses} to resample")
+    if data.empty:  # nothing spent yet (a plan) or no complete amounts: no group to resample, no row
+        return CofundingDraws(point, by, np.empty((0, n_boot)), np.empty((0, n_boot)), np.zeros(0, int), np.zeros(0, int))
     rng = np.random.default_rng(seed)
     state, contrib = [], []
     for _, grp in _groupby(data, by):
@@ -179,10 +177,11 @@ def cofunding_draws(register: pd.DataFrame, by: str | Sequence[str] | None = ("p
 
 
 def _interval(draws: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of each row's draws (NaN draws left out). Rows with infinite draws take
-    the order statistic at or above each level: interpolating towards infinity is undefined."""
+    """Percentile interval of each row's draws (NaN left out; infinite draws: order statistics, not interpolated)."""
     if not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
+    if not len(draws):
+        return np.empty(0), np.empty(0)
     levels = [(1 - ci) / 2, (1 + ci) / 2]
     with np.errstate(invalid="ignore"):
         low, high = np.nanquantile(draws, levels, axis=1)
