@@ -185,3 +185,12 @@ def test_compare_to_region_ratio_of_sums_and_means():
     with pytest.raises(KeyError, match="region_code"):
         mt.compare_to_region(cf.drop(columns="region_code"), "cofunding_ratio")
 
+
+
+def test_a_plan_with_nothing_spent_yet_has_no_cofunding_rows_instead_of_an_error():
+    plan = _register().assign(status="planned", beneficiary_contribution=np.nan)  # an approved plan annex
+    out = mt.bootstrap_cofunding(plan, n_boot=99)
+    assert out.empty and {"ratio_low", "ratio_high"} <= set(out.columns)
+    from khuyencong.analysis import headlines
+
+    assert np.isnan(headlines._cofunding(plan, "province_code")[headlines.provinces.ALL])  # the index's country value
