@@ -21,6 +21,9 @@ _RATIO_FROM = 1 << 20  # small members cannot expand far; only those above 1 MB 
 _CHUNK = 1 << 20
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+#: A cell holding a value (not self-closing), with and without its reference captured.
+_VALUED = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s>])[^>]*(?<!/)>")
+_VALUED_REF = re.compile(rb"""<(?:[\w.-]+:)?c\s[^>]*?(?<=\s)r\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["'][^>]*(?<!/)>""")
 
 
 class UnreadableFileError(InputError):
@@ -51,7 +54,40 @@ def _column_number(letters: bytes) -> int:
 
 def sheet_extent(stream) -> tuple[int, int, int, int]:
     """(first row, first column, last row, last column), 1-based, of the cells holding a value
-    (a self-closing ``<c .../>`` holds none); (0, 0, 0, 0) for an empty sheet."""
+    (a self-closing ``<c .../>`` holds none); (0, 0, 0, 0) for an empty sheet.
+
+    Cells that carry their reference (``r="B12"``, as every spreadsheet program writes them) are
+    gathered by one regex pass per 1 MB chunk, in C; only unique rows and column letters are turned
+    into numbers (memory stays bounded by the sheet's extent). A sheet with a valued cell lacking its
+    reference is read again cell by cell.
+    """
+    letters: set[bytes] = set()
+    rows: set[bytes] = set()
+    rest = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        text = rest + chunk
+        cut = text.rfind(b"<") if chunk else len(text)
+        refs = _VALUED_REF.findall(text, 0, max(cut, 0))
+        if len(refs) != len(_VALUED.findall(text, 0, max(cut, 0))):
+            stream.seek(0)
+            return _extent_cell_by_cell(stream)
+        if refs:
+            found_letters, found_rows = zip(*refs)
+            letters.update(found_letters)
+            rows.update(found_rows)
+        if not chunk:
+            break
+        rest = text[cut:] if cut >= 0 else b""
+    if not rows:
+        return 0, 0, 0, 0
+    columns = [_column_number(x) for x in letters]
+    numbers = [int(x) for x in rows]
+    return min(numbers), min(columns), max(numbers), max(columns)
+
+
+def _extent_cell_by_cell(stream) -> tuple[int, int, int, int]:
+    """:func:`sheet_extent` for sheets whose cells or rows may omit their reference (counted in order)."""
     row = col = 0
     box = [0, 0, 0, 0]
     rest = b""
