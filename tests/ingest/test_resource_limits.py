@@ -104,3 +104,17 @@ def test_a_yaml_alias_bomb_in_a_mapping_file_is_refused(workbook, tmp_path):
     (tmp_path / "good.xlsx.mapping.yml").write_text(ALIAS_BOMB, encoding="utf-8")
     out = read_capped(workbook)
     assert "KHUYENCONG_MAX_YAML_ALIASES=" in out["problems"][0]
+
+
+def test_sheet_extent_fast_pass_equals_the_cell_by_cell_pass() -> None:
+    """Valued cells only (self-closing ones hold nothing); cells without their reference fall back."""
+    import io
+
+    from khuyencong.ingest.zipbounds import _extent_cell_by_cell, sheet_extent
+
+    with_refs = (b'<sheetData><row r="3"><c r="B3" t="s"><v>1</v></c><c r="AB3" s="2"/></row>'
+                 b'<row r="40"><x:c r="C40"><v>2</v></x:c><c s="1" r="D41"><v>5</v></c></row></sheetData>')
+    no_refs = b'<sheetData><row r="2"><c><v>1</v></c><c><v>2</v></c></row><row><c t="s"><v>0</v></c></row></sheetData>'
+    empty = b'<sheetData><row r="9"><c r="A9" s="3"/></row></sheetData>'
+    for xml, want in ((with_refs, (3, 2, 41, 4)), (no_refs, (2, 1, 3, 2)), (empty, (0, 0, 0, 0))):
+        assert sheet_extent(io.BytesIO(xml)) == _extent_cell_by_cell(io.BytesIO(xml)) == want
