@@ -60,6 +60,8 @@ def test_rows_that_are_not_projects(tmp_path: Path) -> None:
     assert total["reconciles"], result.issues  # the breakdown rows were not added again
     assert [r["category_code"] for r in result.records] == ["technology", "training", "fairs"]
     assert result.records[2]["beneficiary_contribution"] == 0.0  # "-" is zero
+    # the extension centre runs the fair: it implements, it is no establishment to survey
+    assert result.records[0]["establishment_id"].startswith("D-") and result.records[2]["establishment_id"] is None
     assert not [i for i in result.issues if i.severity == "error"]
 
 

@@ -57,7 +57,10 @@ def test_map_validate_clean(project: Path, monkeypatch, capsys) -> None:
         assert (register["source_file"] == f"data/raw/{name}").sum() == kept
     binh_dinh = register[register["source_file"] == "data/raw/binh_dinh_2017_kcdp_phu_luc.xlsx"]
     assert set(binh_dinh["status"]) == {"planned"} and set(binh_dinh["province_name"]) == {"Bình Định"}
-    assert set(binh_dinh["year"]) == {2017} and binh_dinh["establishment_id"].str.startswith("D-").all()
+    assert set(binh_dinh["year"]) == {2017}
+    implementer = binh_dinh["establishment_name"].str.startswith(("Trung tâm Khuyến công", "Sở Công Thương"))
+    assert binh_dinh.loc[~implementer, "establishment_id"].str.startswith("D-").all()
+    assert binh_dinh.loc[implementer, "establishment_id"].isna().all() and implementer.sum() == 2
     assert register["project_id"].is_unique
 
 

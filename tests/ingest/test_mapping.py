@@ -38,7 +38,10 @@ def test_plan_without_status_is_planned_and_ids_are_derived(tmp_path):
     source, target = _written(tmp_path, "binh_dinh_2017_kcdp_phu_luc.xlsx")
     records = annex_rows.read_annex(source, load_mapping(target)).records
     assert {r["status_code"] for r in records} == {"planned"}
-    assert all(r["establishment_id"].startswith("D-") and r["establishment_id_derived"] for r in records)
+    establishments = [r for r in records if not r["beneficiary"].startswith(("Trung tâm Khuyến công", "Sở Công Thương"))]
+    assert len(establishments) == 7 and all(r["establishment_id"].startswith("D-") and r["establishment_id_derived"]
+                                            for r in establishments)
+    assert all(r["establishment_id"] is None for r in records if r not in establishments)  # implementers
     again = annex_rows.read_annex(source, load_mapping(target)).records
     assert [r["establishment_id"] for r in again] == [r["establishment_id"] for r in records]
 

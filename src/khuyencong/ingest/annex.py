@@ -73,7 +73,8 @@ _MONEY_WORDS = ((r"\bdoi ung\b|\bvon (?:tu co|cua co so|cua doanh nghiep)\b", "b
 
 def _money_role(folded: str) -> str | None:
     if not re.search(r"\b(?:kinh phi|kp|ngan sach|nsnn|von|dong|ho tro)\b|^(?:kc|khuyen cong)", folded) or \
-            re.match(r"^(?:so|ten|noi dung|nguoi|ngay|ma|nguon (?:kinh phi|von|ngan sach))\b", folded):
+            re.match(r"^(?:so|ten|noi dung|nguoi|ngay|ma|muc|dinh muc|hinh thuc|ty le|nguon (?:kinh phi|von|ngan sach))\b",
+                     folded):
         return None
     return next((role for pattern, role in _MONEY_WORDS if re.search(pattern, folded)), None)
 

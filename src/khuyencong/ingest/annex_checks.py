@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
-from khuyencong.core.vnnumber import format_vn, parse_number
+from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex
 from khuyencong.ingest.formats import cell_text
 from khuyencong.ingest.headers import fold
 from khuyencong.ingest.mapping import Mapping
+from khuyencong.ingest.row_kinds import number
 
 PLAUSIBLE_MAX = 100_000.0  # million VND (100 tỷ đồng): more for one project means a wrong unit
 PROGRAMME_MAX = 10_000_000.0  # million VND: a row that is a whole programme over a period ("giai đoạn 2021-2025")
@@ -60,17 +61,6 @@ def year_blocks(lay: annex.Layout, mapping: Mapping) -> dict[tuple[int | None, s
         if col.year is not None and role in annex.MONEY_ROLES:
             blocks.setdefault((col.year, col.block), {}).setdefault(role, col)
     return blocks if len(blocks) > 1 else {(None, ""): {}}
-
-
-def number(raw: object) -> float | None:
-    if isinstance(raw, (int, float)):
-        return float(raw)
-    for decimal in (",", "."):
-        try:
-            return parse_number(str(raw), decimal)
-        except ValueError:
-            continue
-    return None
 
 
 def check(t: TableRead, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict],
@@ -133,12 +123,12 @@ def _row_total(t: TableRead, row: annex.Row, rec: dict, header: dict[str, str], 
         return
     parts = [r for r in ("state_total",) if r in roles] or [r for r in ("state_national", "state_local")
                                                             if r in roles]
-    if not parts:
-        return
     parts.append("beneficiary_contribution")
-    total = sum(rec[p] or 0.0 for p in parts)
+    if len(parts) == 1 or any(rec[p] is None for p in parts):
+        return  # a part is missing (a blank cell): the total cannot be checked against it
+    total = sum(rec[p] for p in parts)
     if abs(rec["total"] - total) > TOLERANCE:
-        shown = " + ".join(f"{header[p]} {format_vn(rec[p] or 0)}" for p in parts)
+        shown = " + ".join(f"{header[p]} {format_vn(rec[p])}" for p in parts)
         t.issue(row.row, "row_total_mismatch", f"{header['total']} {format_vn(rec['total'])} ≠ {shown} = "
                 f"{format_vn(total)}", header["total"])
 

@@ -17,9 +17,10 @@ from khuyencong.core import provinces
 from khuyencong.core.datasets import UNCLASSIFIED
 from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex, vocab
-from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, check, number, reconcile, year_blocks
+from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, check, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping
+from khuyencong.ingest.row_kinds import number
 from khuyencong.ingest.headers import fold
 
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
@@ -331,9 +332,16 @@ def _state(t: TableRead, row: annex.Row, rec: dict) -> None:
         rec["_column_source"] = "KCDP"
 
 
+#: Bodies that carry projects out rather than receive them: the extension centre, the Department, a
+#: People's Committee. A row naming one in its beneficiary column has no establishment to survey.
+_IMPLEMENTER = re.compile(r"^(?:trung tam khuyen cong|so cong thuong|ubnd|uy ban nhan dan|phong kinh te|"
+                          r"phong cong thuong|cuc cong thuong|bo cong thuong)\b")
+
+
 def _establishment_id(rec: dict) -> str | None:
-    """A stable ID from the normalised beneficiary name + province (+ district); None without a name."""
-    if not rec.get("beneficiary"):
+    """A stable ID from the normalised beneficiary name + province (+ district); None without a name, or
+    when the name is the implementing body's (a fair or a training run by the extension centre)."""
+    if not rec.get("beneficiary") or _IMPLEMENTER.match(fold(rec["beneficiary"])):
         return None
     key = "|".join(fold(rec.get(k) or "") for k in ("beneficiary", "province", "district"))
     return "D-" + hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -120,7 +120,8 @@ def resolve_words(words: list[str]) -> tuple[object, str] | None:
 
 
 def funding_in(folded: str) -> str | None:
-    national, local = "khuyen cong quoc gia" in folded, "khuyen cong dia phuong" in folded
+    national = "khuyen cong quoc gia" in folded
+    local = any(f"khuyen cong {level}" in folded for level in ("dia phuong", "cap tinh", "cap huyen"))
     return "KCQG" if national and not local else "KCDP" if local and not national else None
 
 

@@ -209,14 +209,15 @@ def _sums_to(parent: Row, children: list[Row], columns: list[Column]) -> bool:
     for c in columns:
         if c.role not in MONEY_ROLES:
             continue
-        own = _amount(parent.cells[c.index])
-        parts = [_amount(ch.cells[c.index]) for ch in children]
+        own = number(parent.cells[c.index])
+        parts = [number(ch.cells[c.index]) for ch in children]
         if own and any(p is not None for p in parts) and abs(own - sum(p or 0.0 for p in parts)) <= 0.01:
             return True
     return False
 
 
-def _amount(value: object) -> float | None:
+def number(value: object) -> float | None:
+    """A money cell as a number: read as stored, else Vietnamese "1.250,5", else "1,250.5"; None if neither."""
     if isinstance(value, (int, float)):
         return float(value)
     for decimal in (",", "."):
