@@ -9,6 +9,7 @@ import yaml
 
 from khuyencong.ingest import annex_rows
 from khuyencong.ingest.mapping import load_mapping, mapping_path, propose_mapping, write_mapping
+from tests.fixtures.corpus_score import joined_rows
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "annex_layouts"
 FIXTURES = sorted(p for p in CORPUS.iterdir() if p.name.endswith(".expected.yml"))
@@ -32,22 +33,6 @@ def _mapped(tmp_path: Path, name: str):
     return source, proposal, load_mapping(reviewed if reviewed.exists() else mapping_path(source))
 
 
-def _joined_parts(records: list[dict]) -> dict:
-    """One record per printed row: a project split into its KCQG and KCĐP parts is added back together."""
-    out: dict = {}
-    for r in records:
-        key = _key(r["table"], r["row"])
-        if key not in out:
-            out[key] = dict(r)
-            continue
-        first = out[key]
-        for f in ("state_national", "state_local", "state_total", "beneficiary_contribution", "total"):
-            first[f] = None if first[f] is None or r[f] is None else first[f] + r[f]
-        if first["funding_source"] != r["funding_source"]:
-            first["funding_source"] = None
-    return out
-
-
 def _key(table, row):
     return (table or 1, row)
 
@@ -65,7 +50,7 @@ def test_fixture(sidecar: Path, tmp_path: Path) -> None:
         assert result.records == []
         return
 
-    got = _joined_parts(result.records)
+    got = {_key(r["table"], r["row"]): r for r in joined_rows(result.records, both=None)}
     want = {_key(r.get("table"), r["row"]): r for r in exp["data_rows"]["rows"]}
     assert sorted(got) == sorted(want)
     for key, w in want.items():
