@@ -177,3 +177,24 @@ def test_thousand_dong_unit_line(tmp_path: Path) -> None:
         "1,Đào tạo nghề gốm,85.500",
     ])
     assert _read(path).records[0]["state_total"] == pytest.approx(85.5)
+
+
+def test_the_title_evidence_is_in_the_mapping_and_a_reviewer_can_change_it(tmp_path: Path) -> None:
+    from khuyencong.ingest.mapping import load_mapping
+
+    path = _csv(tmp_path, "ha_tinh_2021_de_an.csv", [
+        "STT,Tên đề án,Đơn vị thụ hưởng,Kinh phí hỗ trợ",
+        "1,Hỗ trợ thuê tư vấn lập dự án đầu tư,Công ty Kỳ Anh,60",
+        "2,Hỗ trợ cơ sở Minh Tâm,Cơ sở Minh Tâm,40",
+    ])
+    layouts, _ = annex_rows.layouts_of(path)
+    proposal = propose_mapping(path, layouts)
+    titles = proposal.values["category_from_title"]
+    assert (titles["Hỗ trợ thuê tư vấn lập dự án đầu tư"]["code"], titles["Hỗ trợ thuê tư vấn lập dự án đầu tư"]["alias"]) \
+        == ("consulting", "tư vấn")
+    assert titles["Hỗ trợ cơ sở Minh Tâm"]["code"] == "unclassified"
+    assert any("1 title(s) name no content" in line for line in proposal.to_review())
+    titles["Hỗ trợ cơ sở Minh Tâm"].update(code="technology", how="reviewed")  # the reviewer knows the project
+    write_mapping(proposal, mapping_path(path))
+    records = annex_rows.read_annex(path, load_mapping(mapping_path(path))).records
+    assert [r["category_code"] for r in records] == ["consulting", "technology"]

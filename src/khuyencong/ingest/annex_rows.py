@@ -260,7 +260,7 @@ def _category(t: TableRead, row: annex.Row, rec: dict) -> None:
     if code is None and rec["title"]:
         found = vocab.category_from_title(rec["title"])
         code = found.code if found else None
-    if code is None:
+    if code in (None, UNCLASSIFIED):
         code, rec["category_from"] = UNCLASSIFIED, "none"
         t.issue(row.row, "unclassified_category", "no category column, section heading or word of the title says "
                 "what this project supports: kept as 'unclassified' (set it under values.category_from_title in "

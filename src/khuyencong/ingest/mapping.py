@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from khuyencong.core import provinces
-from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN, categories
+from khuyencong.core.datasets import UNCLASSIFIED, YEAR_MAX, YEAR_MIN, categories
 from khuyencong.errors import ConfigurationError
 from khuyencong.files import atomic_write_text, load_yaml
 from khuyencong.ingest import annex, vocab
@@ -34,7 +34,8 @@ from khuyencong.ingest.formats import cell_text
 SUFFIX = ".mapping.yml"
 VERSION = 1
 FUNDING_CODES = ("KCQG", "KCDP")
-VALUE_KINDS = {"category": "category", "status": "status", "province": "province"}
+VALUE_KINDS = {"category": "category", "status": "status", "province": "province",
+               "category_from_title": "category"}  # a project title → the category its words name
 _FILE_KEYS = ("province", "year", "unit", "funding_source", "status_when_absent")
 
 
@@ -73,6 +74,10 @@ class Mapping:
                                + (f"; candidates {'|'.join(e['candidates'])}" if e.get("candidates") else "") + ")")
                 elif e.get("how") == "proposed":
                     out.append(f"values.{kind}: {label!r} → {e['code']} is a fuzzy proposal (score {e.get('score')})")
+        unnamed = [t for t, e in self.values.get("category_from_title", {}).items() if e.get("how") == "none"]
+        if unnamed:  # kept as unclassified, never rejected: a code here classifies them
+            out.append(f"values.category_from_title: {len(unnamed)} title(s) name no content and stay unclassified "
+                       f"(e.g. {unnamed[0]!r}); give a code to classify them")
         out += [f"file_values.{k}: not found in the file; set it here or on the command line"
                 for k in ("province", "year") if getattr(self, k) is None]
         return out
@@ -100,18 +105,32 @@ def _evidence(m: vocab.Match, rows: list[int] | None = None) -> dict:
 
 
 def _value_labels(layouts: list[annex.Layout]) -> dict[str, dict[str, list[int]]]:
-    """kind → printed label → rows where it occurs (columns and section headings)."""
-    found: dict[str, dict[str, list[int]]] = {k: {} for k in VALUE_KINDS}
+    """kind → printed label → rows where it occurs: the value columns; section headings that name a
+    category (``section``); and, where neither gives one, the project titles (``category_from_title``)."""
+    found: dict[str, dict[str, list[int]]] = {k: {} for k in (*VALUE_KINDS, "section")}
     for lay in layouts:
         cols = {c.role: c.index for c in lay.columns if c.role in VALUE_KINDS}
+        title = next((c.index for c in lay.columns if c.role == "title"), None)
         for row in lay.rows:
-            if row.kind == "data":
-                for kind, idx in cols.items():
-                    if text := cell_text(row.cells[idx]):
-                        found[kind].setdefault(text, []).append(row.row)
-                if "category" not in cols and (label := row.context.get("category")):
-                    found["category"].setdefault(label, []).append(row.row)
+            if row.kind != "data":
+                continue
+            for kind, idx in cols.items():
+                if text := cell_text(row.cells[idx]):
+                    found[kind].setdefault(text, []).append(row.row)
+            if "category" in cols:
+                continue
+            section = row.context.get("category")
+            if section and _category_code(section).code:
+                found["section"].setdefault(section, []).append(row.row)
+            elif (text := cell_text(row.cells[title]) if title is not None else row.text):
+                found["category_from_title"].setdefault(text, []).append(row.row)
     return found
+
+
+def _category_code(label: str) -> vocab.Match:
+    """A section heading's category: the vocabulary's, else the words of the heading."""
+    match = vocab.match(label, "category")
+    return match if match.code else vocab.category_from_title(label) or match
 
 
 #: "tỉnh Hải Dương (cũ), nay là TP. Hải Phòng": the legacy province is the one printed before "(cũ)".
@@ -137,10 +156,16 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
             if col.header and col.header not in m.columns:
                 m.columns[col.header] = {"role": col.role, **_evidence(col.match)}
     for kind, labels in _value_labels(layouts).items():
-        table = m.values.setdefault(kind, {})
+        table = m.values.setdefault("category" if kind == "section" else kind, {})
         for label, rows in labels.items():
             if kind == "province":
                 table[label] = {**_province_match(label), "rows": rows[:5]}
+            elif kind == "section":
+                match = _category_code(label)
+                table[label] = {"code": match.code, **_evidence(match, rows)}
+            elif kind == "category_from_title":
+                match = vocab.category_from_title(label) or vocab.Match(label, "none", UNCLASSIFIED)
+                table[label] = {"code": match.code, **_evidence(match, rows)}
             else:  # a date or remark in brackets ("Đã nghiệm thu (tháng 12/2021)") says nothing of the code
                 match = vocab.match(re.sub(r"\([^()]*\)", " ", label).strip() or label, kind)
                 table[label] = {"code": match.code, **_evidence(match, rows)}
@@ -258,7 +283,7 @@ def _load_columns(columns: dict, path: Path) -> dict[str, dict]:
 
 
 def _allowed(kind: str) -> frozenset[str]:
-    if kind == "category":
+    if VALUE_KINDS[kind] == "category":
         return frozenset(c.code for c in categories())
     if kind == "status":
         return vocab.codes("status")
