@@ -76,3 +76,64 @@ def test_without_a_mapping_only_exact_matches_apply(tmp_path):
     result = annex_rows.read_annex(source)
     acc = result.accounting
     assert acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"] + acc["rows_structure"] == 10
+
+
+def test_a_mapping_reviewed_for_another_file_is_refused(tmp_path):
+    """Issue 20: a reviewed mapping copied beside another annex must not be applied without a word."""
+    reviewed = CORPUS / "hai_duong_2013_ket_qua.xls.mapping.yml"
+    other = tmp_path / "bac_ninh_2015.xlsx"
+    shutil.copy(CORPUS / "bac_giang_2022_nghin_dong.xlsx", other)
+    shutil.copy(reviewed, mapping_path(other))  # copied as it is: it names its own file
+    result = annex_rows.read_annex(other, load_mapping(mapping_path(other)))
+    assert [i.kind for i in result.issues] == ["mapping_mismatch"] and not result.records
+    assert "reviewed for 'hai_duong_2013_ket_qua.xls'" in result.issues[0].say
+
+    data = yaml.safe_load(reviewed.read_text(encoding="utf-8"))
+    data["file"] = other.name  # renamed inside too: the headers it was reviewed for still differ
+    mapping_path(other).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = annex_rows.read_annex(other, load_mapping(mapping_path(other)))
+    assert [i.kind for i in result.issues] == ["mapping_mismatch"] and "not in the mapping" in result.issues[0].say
+
+
+def test_a_title_contradicting_the_mapping_is_refused(tmp_path):
+    source, target = _written(tmp_path)
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["file_values"]["province"] = "Bắc Ninh"  # evidence still says the title row
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = annex_rows.read_annex(source, load_mapping(target))
+    assert [i.kind for i in result.issues] == ["mapping_mismatch"]
+    assert "says province 'Hải Dương'" in result.issues[0].say and "'Bắc Ninh'" in result.issues[0].say
+
+
+@pytest.mark.parametrize("key, entry", [("columns", {"NSTW": "state_national"}),
+                                        ("values", {"category": {"Đào tạo nghề": "training"}})])
+def test_an_entry_written_as_a_string_names_the_key_and_the_form(tmp_path, key, entry):
+    """Issue 23: `NSTW: state_national` instead of `NSTW: {role: state_national}` is not read as 'no role'."""
+    source, target = _written(tmp_path)
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data[key] = entry
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"(columns\.NSTW|values\.category\.Đào tạo nghề): expected a mapping"):
+        load_mapping(target)
+
+
+def test_two_headers_mapped_to_one_role_are_refused_with_both_names(tmp_path):
+    """Issue 20: NSTW and NSĐP both state_national dropped one column (state support 910 → 500)."""
+    source, target = _written(tmp_path)
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["columns"]["NSĐP"]["role"] = "state_national"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = annex_rows.read_annex(source, load_mapping(target))
+    assert [i.kind for i in result.issues] == ["one_role_twice"] and not result.records
+    assert "'NSTW' and 'NSĐP' are both mapped to 'state_national'" in result.issues[0].say
+
+
+def test_map_proposes_one_header_per_role_and_sends_the_other_to_review(tmp_path):
+    source = tmp_path / "hai_phong_2025.csv"
+    source.write_text("STT,Tên đề án,Máy móc thiết bị,Số máy,Kinh phí hỗ trợ\n1,Hỗ trợ máy đóng gói,Máy đóng gói,2,100\n",
+                      encoding="utf-8")
+    layouts, _ = annex_rows.layouts_of(source)
+    proposal = propose_mapping(source, layouts)
+    roles = {h: e["role"] for h, e in proposal.columns.items()}
+    assert list(roles.values()).count("machines") == 1 and roles["Số máy"] == "machines"
+    assert "columns: 'Máy móc thiết bị' has no role" in proposal.to_review()

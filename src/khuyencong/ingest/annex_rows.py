@@ -19,7 +19,7 @@ from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex, vocab
 from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, check, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
-from khuyencong.ingest.mapping import Mapping, propose_mapping
+from khuyencong.ingest.mapping import SHARED_ROLES, Mapping, propose_mapping
 from khuyencong.ingest.row_kinds import number
 from khuyencong.ingest.headers import fold
 
@@ -92,7 +92,13 @@ def read_annex(path: Path | str, mapping: Mapping | None = None, province: str |
     layouts, result = layouts_of(path)
     if not layouts:
         return result
+    if mapping is not None and (wrong := _reviewed_for_another(Path(path), mapping, layouts)):
+        result.issues.append(Issue(None, "mapping_mismatch", wrong))
+        return result
     mapping = mapping or confident(propose_mapping(path, layouts))
+    if twice := _one_role_twice(layouts, mapping):
+        result.issues.append(Issue(None, "one_role_twice", f"{Path(path).name}: {twice}"))
+        return result
     if province:
         mapping.province = provinces.normalize_province(province).name
     mapping.year = year or mapping.year
@@ -104,6 +110,41 @@ def read_annex(path: Path | str, mapping: Mapping | None = None, province: str |
         result.issues.append(Issue(fact.row, "unknown_province", f"{fact.source}: {fact.value!r} is not one of "
                                    "our provinces; set the province in the mapping or with --province", "(title)"))
     return result
+
+
+def _reviewed_for_another(path: Path, mapping: Mapping, layouts: list[annex.Layout]) -> str:
+    """Why ``mapping`` was not reviewed for this file ('' when it was): another file name, headers it never
+    saw, or a province or year the document's own title contradicts."""
+    fix = f"run `khuyencong map {path.name}` and review the new mapping"
+    if mapping.file and mapping.file != path.name:
+        return f"{path.name}: its mapping was reviewed for {mapping.file!r}, another file: {fix}"
+    unseen = [c.header for lay in layouts for c in lay.columns if c.header and c.header not in mapping.columns]
+    if unseen:
+        return f"{path.name}: header {unseen[0]!r} is not in the mapping (reviewed for other headers): {fix}"
+    facts = layouts[0].facts
+    for key in ("province", "year"):
+        fact, given = getattr(facts, key), getattr(mapping, key)
+        if fact is not None and given is not None and fact.value != given and \
+                mapping.evidence.get(key, "").startswith(("title", "file name")):
+            return (f"{path.name}: {fact.source} says {key} {fact.value!r} but the mapping's file_values.{key} is "
+                    f"{given!r}, read from {mapping.evidence[key]!r}: {fix}")
+    return ""
+
+
+def _one_role_twice(layouts: list[annex.Layout], mapping: Mapping) -> str:
+    """Two headers given one role (outside year blocks), which would drop one column without a word; '' if none."""
+    for lay in layouts:
+        seen: dict[tuple, str] = {}
+        for col in lay.columns:
+            role = mapping.role(col.header) if col.header in mapping.columns else col.role
+            if not role or role in SHARED_ROLES:
+                continue
+            key = (role, col.year, col.block)
+            if key in seen:
+                return (f"the headers {seen[key]!r} and {col.header!r} are both mapped to {role!r}, so one would be "
+                        "dropped: give one of them another role (or `ignore`) in the mapping")
+            seen[key] = col.header
+    return ""
 
 
 def confident(m: Mapping) -> Mapping:

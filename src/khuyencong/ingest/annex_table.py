@@ -62,6 +62,8 @@ FIXES = {
     "no_text_layer": "run OCR on the scan, or ask the province for the Word or Excel file",
     "unreadable_file": "save the file as .xlsx or .csv",
     "no_table": "check that the file holds the annex table",
+    "mapping_mismatch": "run `khuyencong map` on this file and review the new mapping",
+    "one_role_twice": "give each role to one header in the mapping (the other `ignore` or its own role)",
 }
 DEFAULT_FIX = "correct the file or its mapping and run validate again"
 

@@ -36,6 +36,8 @@ VERSION = 1
 FUNDING_CODES = ("KCQG", "KCDP")
 VALUE_KINDS = {"category": "category", "status": "status", "province": "province",
                "category_from_title": "category"}  # a project title → the category its words name
+#: Roles several columns may share (the first filled one is read); any other role belongs to one column.
+SHARED_ROLES = ("stt", "district", "implementer", "time", "note", "ignore")
 _FILE_KEYS = ("province", "year", "unit", "funding_source", "status_when_absent")
 
 
@@ -148,6 +150,26 @@ def _province_match(label: str) -> dict:
     return {"code": record.name, "how": "exact" if record.name == label else "alias"}
 
 
+def _one_header_per_role(m: Mapping, lay: annex.Layout) -> None:
+    """Where the vocabulary proposes one role for two headers (outside year blocks), the better match keeps
+    it and the other is left for review, so that no column is dropped without a word."""
+    best: dict[tuple, str] = {}
+    for col in lay.columns:
+        entry = m.columns.get(col.header) or {}
+        role = entry.get("role")
+        if not role or role in SHARED_ROLES:
+            continue
+        key = (role, col.year, col.block)
+        if key not in best:
+            best[key] = col.header
+            continue
+        other = m.columns[best[key]]
+        loser, winner = (entry, best[key]) if (entry.get("score") or 0) <= (other.get("score") or 0) else \
+            (other, col.header)
+        loser.update(role=None, how="review", candidates=[role], why=f"{winner!r} is also proposed as {role}")
+        best[key] = winner
+
+
 def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str = "register") -> Mapping:
     """The proposal for the file at ``path`` whose tables are ``layouts``."""
     m = Mapping(Path(path).name, dataset)
@@ -155,6 +177,7 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
         for col in lay.columns:
             if col.header and col.header not in m.columns:
                 m.columns[col.header] = {"role": col.role, **_evidence(col.match)}
+        _one_header_per_role(m, lay)
     for kind, labels in _value_labels(layouts).items():
         table = m.values.setdefault("category" if kind == "section" else kind, {})
         for label, rows in labels.items():
@@ -276,10 +299,13 @@ def _load_columns(columns: dict, path: Path) -> dict[str, dict]:
     if not isinstance(columns, dict):
         raise _bad(path, "columns", "expected header: {role: ...} entries")
     for header, entry in columns.items():
-        role = entry.get("role") if isinstance(entry, dict) else None
+        if entry is not None and not isinstance(entry, dict):
+            raise _bad(path, f"columns.{header}", f"expected a mapping such as {{role: state_local}}, found "
+                       f"{type(entry).__name__} {entry!r}: write `role: {entry}` on its own line under the header")
+        role = (entry or {}).get("role")
         if role is not None and role not in annex.ROLES:
             raise _bad(path, f"columns.{header}.role", f"{role!r} is not one of {', '.join(annex.ROLES)}")
-    return {str(h): dict(e) if isinstance(e, dict) else {"role": None} for h, e in columns.items()}
+    return {str(h): dict(e or {"role": None}) for h, e in columns.items()}
 
 
 def _allowed(kind: str) -> frozenset[str]:
@@ -295,10 +321,15 @@ def _load_values(values: dict, path: Path) -> dict[str, dict[str, dict]]:
         raise _bad(path, "values", f"keys must be among {', '.join(VALUE_KINDS)}")
     out: dict[str, dict[str, dict]] = {}
     for kind, table in values.items():
+        if table is not None and not isinstance(table, dict):
+            raise _bad(path, f"values.{kind}", f"expected printed label: {{code: ...}} entries, found {table!r}")
         allowed = _allowed(kind)
         for label, entry in (table or {}).items():
-            code = entry.get("code") if isinstance(entry, dict) else None
-            if code is not None and code not in allowed:
-                raise _bad(path, f"values.{kind}.{label}.code", f"{code!r} is not a {kind} code")
-        out[kind] = {str(k): dict(v) if isinstance(v, dict) else {"code": None} for k, v in (table or {}).items()}
+            if entry is not None and not isinstance(entry, dict):
+                raise _bad(path, f"values.{kind}.{label}", f"expected a mapping such as {{code: training}}, found "
+                           f"{type(entry).__name__} {entry!r}: write `code: {entry}` on its own line under the label")
+            code = (entry or {}).get("code")
+            if code is not None and (not isinstance(code, str) or code not in allowed):
+                raise _bad(path, f"values.{kind}.{label}.code", f"{code!r} is not a {VALUE_KINDS[kind]} code")
+        out[kind] = {str(k): dict(v or {"code": None}) for k, v in (table or {}).items()}
     return out
