@@ -87,7 +87,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _map(args: argparse.Namespace) -> int:
     from khuyencong.ingest.annex_rows import layouts_of
-    from khuyencong.ingest.mapping import mapping_path, propose_mapping, write_mapping
+    from khuyencong.ingest.mapping import keep_reviewed, mapping_path, propose_mapping, write_mapping
     from khuyencong.core.provinces import normalize_province
     from khuyencong.ingest.validate import dry_run_summary, structure_rows, validate_paths
     from khuyencong.paths import relative_to_root
@@ -101,12 +101,17 @@ def _map(args: argparse.Namespace) -> int:
             log.error("error: %s", issue.say)
         return EXIT_BAD_INPUT
     mapping = propose_mapping(path, layouts, args.dataset)
+    kept = [] if args.force or not mapping_path(path).exists() else keep_reviewed(mapping, mapping_path(path))
     for key, value in (("province", args.province and normalize_province(args.province).name), ("year", args.year)):
         if value:
             setattr(mapping, key, value)
             mapping.evidence[key] = "command line"
     target = write_mapping(mapping, mapping_path(path))
     log.info("mapping proposed → %s", relative_to_root(target))
+    if kept:
+        log.info("kept %d decision(s) of the mapping already there (map --force starts over):", len(kept))
+        for line in kept:
+            log.info("  - %s", line)
     for name in found.sheets_read:
         log.info("read: %s", name)
     for name, why in found.sheets_skipped:
@@ -288,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=["register"], default="register", help="dataset of the file")
     p.add_argument("--province", help="province of the file when its title does not say (written to the mapping)")
     p.add_argument("--year", type=int, help="year of the file when its title does not say (written to the mapping)")
+    p.add_argument("--force", action="store_true", help="start over: drop the decisions of the mapping already there")
     p.set_defaults(func=_map)
 
     p = sub.add_parser("validate", help="check raw files; every problem with file, row, column, value and fix")

@@ -137,3 +137,48 @@ def test_validate_reads_a_register_in_our_words_but_not_our_layout_before_map(pr
     register = pd.read_parquet(project / "data" / "processed" / "register.parquet")
     assert list(register["project_id"]) == ["CT-01", "CT-02"] and list(register["funding_source"]) == ["KCDP", "KCQG"]
     assert register["beneficiary_contribution"].isna().tolist() == [False, True]
+
+
+def test_map_again_keeps_the_reviewers_decisions_and_force_starts_over(project: Path, monkeypatch, capsys) -> None:
+    """Issue 23: a second `map` overwrote the reviewed mapping with no backup, warning or --force."""
+    monkeypatch.chdir(project)
+    raw = project / "data" / "raw"
+    name = "hai_duong_2013_ket_qua.xls"
+    shutil.copy(CORPUS / name, raw / name)
+    shutil.copy(CORPUS / f"{name}.mapping.yml", raw / f"{name}.mapping.yml")  # 'Tham quan khảo sát' decided
+    assert main(["map", f"data/raw/{name}"]) == 0
+    assert "values.category: 'Tham quan khảo sát' → programme_capacity" in capsys.readouterr().out
+    again = yaml.safe_load((raw / f"{name}.mapping.yml").read_text(encoding="utf-8"))
+    assert again["values"]["category"]["Tham quan khảo sát"]["code"] == "programme_capacity"
+    assert main(["map", "--force", f"data/raw/{name}"]) == 0
+    fresh = yaml.safe_load((raw / f"{name}.mapping.yml").read_text(encoding="utf-8"))
+    assert fresh["values"]["category"]["Tham quan khảo sát"]["code"] is None
+    (raw / "other.xls").write_bytes((raw / name).read_bytes())
+    shutil.copy(CORPUS / f"{name}.mapping.yml", raw / "other.xls.mapping.yml")  # written for another file
+    assert main(["map", "data/raw/other.xls"]) == 2
+    assert "written for 'hai_duong_2013_ket_qua.xls'" in capsys.readouterr().err
+
+
+def test_several_annex_sheets_keep_their_rows_apart_and_name_the_sheet(project: Path, monkeypatch, capsys) -> None:
+    """Issue 23: two quarterly sheets with the same row numbers gave duplicate project IDs."""
+    import openpyxl
+
+    monkeypatch.chdir(project)
+    wb = openpyxl.Workbook()
+    for n, sheet in enumerate(("Quý I", "Quý II")):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = sheet
+        ws.append([f"DANH MỤC ĐỀ ÁN KHUYẾN CÔNG ĐỊA PHƯƠNG NĂM 2024 TỈNH NAM ĐỊNH - {sheet.upper()}"])
+        ws.append(["STT", "Tên đề án", "Đơn vị thụ hưởng", "Kinh phí hỗ trợ", "Đối ứng"])
+        ws.append([1, f"Hỗ trợ máy dệt ({sheet})", "Cơ sở dệt Nam Trực", 100, 200])
+        ws.append([2, f"Đào tạo nghề thêu ({sheet})", "HTX thêu Xuân Trường", 50, -10 if n else 10])
+    wb.save(project / "data" / "raw" / "nam_dinh_2024.xlsx")
+    assert main(["map", "data/raw/nam_dinh_2024.xlsx"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "data/raw/nam_dinh_2024.xlsx"]) == 1
+    out = capsys.readouterr().out
+    assert "nam_dinh_2024.xlsx:4 Đối ứng '': sheet 'Quý II': negative amount" in out and "duplicate" not in out
+    assert main(["clean", "--input", "register=data/raw/nam_dinh_2024.xlsx"]) == 0
+    register = pd.read_parquet(project / "data" / "processed" / "register.parquet")
+    assert sorted(register["project_id"]) == ["nam_dinh_2024:Quý I!3", "nam_dinh_2024:Quý I!4",
+                                              "nam_dinh_2024:Quý II!3"]

@@ -81,6 +81,9 @@ def layouts_of(path: Path | str) -> tuple[list[annex.Layout], AnnexResult]:
         carried = []
         layouts.append(lay)
         result.sheets_read.append(grid.name)
+    if len(layouts) > 1:  # several sheets: number them as Word/PDF tables are, so rows of equal number stay apart
+        for n, lay in enumerate(layouts, 1):
+            lay.grid.table = lay.grid.table or n
     if not layouts and not result.issues:
         result.issues.append(Issue(None, "no_table", f"{path.name}: no table with a known header was found"))
     return layouts, result

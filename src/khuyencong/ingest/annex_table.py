@@ -12,7 +12,8 @@ the mapping), and what it found is kept on the table:
   row can be read: the file is reported as unreadable.
 
 IDs the file does not carry are derived and stable: ``project_id`` is ``<file stem>:<row>``
-(``<file stem>:<table>.<row>`` in a Word/PDF file with several tables), ``establishment_id``
+(``<file stem>:<table>.<row>`` in a Word/PDF file with several tables, ``<file stem>:<sheet>!<row>`` in a
+workbook with several annex sheets), ``establishment_id``
 comes from the beneficiary name + province + district (``D-`` + a hash).
 """
 from __future__ import annotations
@@ -81,22 +82,23 @@ def read_mapped(path: Path | str, mapping: Mapping, province: str | None = None,
     where = relative_to_root(path)
     result = read_annex(path, mapping, None if mapping.province else province, None if mapping.year else year)
     _log_sheets(where, result)
-    data = {(r["table"], r["row"]): pos for pos, r in enumerate(result.records)}
+    data: dict[tuple, list[int]] = {}  # (table, row) → its records: a row may hold two programmes or years
+    for pos, r in enumerate(result.records):
+        data.setdefault((r["table"], r["row"]), []).append(pos)
     closing = {(s["table"], s["row"]) for s in result.structure if s["kind"] in _CLOSING}
     whole_file = [i for i in result.issues if (i.table, i.row) not in data and (i.table, i.row) not in closing]
     if any(i.severity == "error" for i in whole_file):
-        return None, [_problem(where, None, i, several=False) for i in whole_file]
-    several = len({r["table"] for r in result.records}) > 1
+        return None, [_problem(where, i, {}) for i in whole_file]
+    names = _table_names(result)
     stem = path.stem
     frame = pd.DataFrame({column: [_value(r, f) for r in result.records] for column, f in FIELDS.items()},
                          dtype=object)
-    frame.insert(2, "project_id", [_project_id(stem, r, several) for r in result.records])
+    frame.insert(2, "project_id", [_project_id(stem, r, names) for r in result.records])
     frame["source_row"] = [r["row"] for r in result.records]
     frame = frame[[c.name for c in ds.REGISTER.columns if c.name in frame] + ["source_row"]]
-    found = pd.DataFrame([_found(i, data, several, result.records) for i in result.issues
-                          if (i.table, i.row) in data], columns=ISSUE_COLUMNS).astype({"pos": "int64"})
-    extra = [_problem(where, None, i, several) for i in result.issues if (i.table, i.row) in closing or
-             (i in whole_file)]
+    found = pd.DataFrame([_found(i, pos, names, result.records) for i in result.issues
+                          for pos in _positions(i, data)], columns=ISSUE_COLUMNS).astype({"pos": "int64"})
+    extra = [_problem(where, i, names) for i in result.issues if (i.table, i.row) in closing or (i in whole_file)]
     raw = RawTable(frame=frame, dataset="register", source=where, sheet=", ".join(result.sheets_read) or None,
                    header_map=_headers(result.mapping), found=found, extra_problems=extra,
                    rows_structure=len(result.structure), from_document=True)
@@ -115,30 +117,46 @@ def _value(record: dict, field: str) -> object:
     return record.get(_LABEL_FALLBACK[field]) if value is None and field in _LABEL_FALLBACK else value
 
 
-def _project_id(stem: str, record: dict, several: bool) -> str:
-    """The printed Mã đề án, else file and row (with the programme part and plan year when a row holds several)."""
+def _positions(issue: Issue, data: dict[tuple, list[int]]) -> list[int]:
+    """The records an issue lands on: an error rejects every part of its row; a warning is said once."""
+    found = data.get((issue.table, issue.row), [])
+    return found if issue.severity == "error" else found[:1]
+
+
+def _table_names(result: AnnexResult) -> dict[int, str]:
+    """Table number → its sheet name ("Quý I") or "table 2", when the file holds several tables; else {}."""
+    tables = sorted({r["table"] for r in result.records if r["table"] is not None})
+    return dict(zip(tables, result.sheets_read)) if len(tables) > 1 else {}
+
+
+def _project_id(stem: str, record: dict, names: dict[int, str]) -> str:
+    """The printed Mã đề án, else file, sheet or table, and row (with the programme part and plan year when a
+    row holds several): ``đề_án:15``, ``đề_án:Quý II!15`` (a sheet), ``đề_án:2.15`` (a Word/PDF table)."""
     if record.get("project_id"):
         return record["project_id"] + (f"-{record['part']}" if record.get("part") else "")
-    where = f"{stem}:{record['table']}.{record['row']}" if several else f"{stem}:{record['row']}"
+    name = names.get(record["table"])
+    where = f"{stem}:{record['row']}" if name is None else (
+        f"{stem}:{record['table']}.{record['row']}" if name.startswith("table ") else f"{stem}:{name}!{record['row']}")
     return where + "".join(f"-{record[k]}" for k in ("part", "block") if record.get(k))
 
 
-def _say(issue: Issue, several: bool) -> str:
-    return f"table {issue.table}: {issue.say}" if several and issue.table else issue.say
+def _say(issue: Issue, names: dict[int, str]) -> str:
+    name = names.get(issue.table)
+    return f"{name if name.startswith('table ') else 'sheet ' + repr(name)}: {issue.say}" if name else issue.say
 
 
-def _found(issue: Issue, data: dict, several: bool, records: list[dict]) -> dict:
-    pos = data[(issue.table, issue.row)]
+def _found(issue: Issue, pos: int, names: dict[int, str], records: list[dict]) -> dict:
     severity = issue.severity
     if issue.kind == "both_funding_sources" and records[pos]["funding_source"] is None:
         severity = "error"  # nothing else names the source: the row cannot be kept without guessing
-    return {"pos": pos, "column": issue.column, "check": issue.kind, "problem": _say(issue, several),
+    return {"pos": pos, "column": issue.column, "check": issue.kind, "problem": _say(issue, names),
             "fix": FIXES.get(issue.kind, DEFAULT_FIX), "severity": severity}
 
 
-def _problem(where: str, sheet: str | None, issue: Issue, several: bool) -> Problem:
-    return Problem(where, sheet, issue.row, issue.column, "", _say(issue, several),
-                   FIXES.get(issue.kind, DEFAULT_FIX), issue.severity, issue.kind)
+def _problem(where: str, issue: Issue, names: dict[int, str]) -> Problem:
+    sheet = names.get(issue.table)
+    return Problem(where, None if sheet is None or sheet.startswith("table ") else sheet, issue.row, issue.column,
+                   "", _say(issue, names), FIXES.get(issue.kind, DEFAULT_FIX), issue.severity, issue.kind)
 
 
 def _headers(mapping: Mapping | None) -> dict[str, str]:

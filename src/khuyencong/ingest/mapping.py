@@ -85,6 +85,36 @@ class Mapping:
         return out
 
 
+def keep_reviewed(new: Mapping, previous: Path) -> list[str]:
+    """Carry into ``new`` (a fresh proposal) every decision of the mapping already at ``previous``: a role,
+    code or file value that differs from what the vocabulary proposes now. One line per decision kept.
+
+    A mapping that cannot be read, or that was written for another file, is an error: ``map --force``
+    starts over instead of losing a reviewer's work without a word.
+    """
+    old = load_mapping(previous)
+    if old.file and old.file != new.file:
+        raise _bad(previous, "file", f"this mapping was written for {old.file!r}, not {new.file!r}: move it away, "
+                   "or run `khuyencong map --force` to start over")
+    kept = []
+    for header, entry in old.columns.items():
+        if header in new.columns and entry.get("role") != new.columns[header].get("role"):
+            new.columns[header] = entry
+            kept.append(f"columns: {header!r} → {entry.get('role')}")
+    for kind, table in old.values.items():
+        fresh = new.values.setdefault(kind, {})
+        for label, entry in table.items():
+            if label in fresh and entry.get("code") != fresh[label].get("code"):
+                fresh[label] = entry
+                kept.append(f"values.{kind}: {label!r} → {entry.get('code')}")
+    for key in _FILE_KEYS:
+        if getattr(old, key) is not None and getattr(old, key) != getattr(new, key):
+            setattr(new, key, getattr(old, key))
+            new.evidence[key] = old.evidence.get(key, "kept from the reviewed mapping")
+            kept.append(f"file_values.{key}: {getattr(old, key)!r}")
+    return kept
+
+
 def mapping_path(path: Path | str) -> Path:
     """Where the mapping of ``path`` lives: ``FILE.mapping.yml`` beside it."""
     path = Path(path)
