@@ -117,8 +117,14 @@ def _map(args: argparse.Namespace) -> int:
     for name, why in found.sheets_skipped:
         log.info("skipped: %s (%s)", name, why)
     review = mapping.to_review()
-    report = validate_paths([path])
-    log.info("%s", dry_run_summary(report, structure_rows(path)))
+    quiet, ingest_log = logging.getLogger("khuyencong.ingest"), logging.getLogger("khuyencong.ingest").level
+    quiet.setLevel(logging.WARNING)  # the dry run's own "using mapping" lines would repeat the ones above
+    try:
+        report = validate_paths([path])
+        summary = dry_run_summary(report, structure_rows(path))
+    finally:
+        quiet.setLevel(ingest_log)
+    log.info("%s", summary)
     if review:
         log.info("to review:")
     elif not report.ok:
