@@ -172,3 +172,19 @@ def test_a_missing_browser_stops_a_pdf_run_before_it_starts(tmp_path, monkeypatc
     with pytest.raises(EnvironmentProblem, match="KHUYENCONG_CHROMIUM"):
         run(root, workers=1, formats=["html", "pdf"])
     assert not list((root / "reports").rglob("*.ipynb"))  # nothing ran
+
+
+def test_without_a_browser_reports_yml_pdfs_are_left_out_and_the_rest_is_published(tmp_path, monkeypatch, capsys):
+    """Issue 19: a fresh machine without Chromium stopped `make report` with exit 5."""
+    import yaml
+    from run_project import make_project
+    from test_run import run
+
+    root = make_project(tmp_path / "p", {"nb_echo": "national"})
+    config = yaml.safe_load((root / "reports.yml").read_text(encoding="utf-8"))
+    config["notebooks"][0]["formats"] = ["html", "pdf"]  # asked for by reports.yml, not the command line
+    (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("KHUYENCONG_CHROMIUM", "no-such-browser-here")
+    assert run(root, workers=1) == 0
+    assert "PDF left out" in capsys.readouterr().out
+    assert list((root / "reports").rglob("*.html")) and not list((root / "reports").rglob("*.pdf"))

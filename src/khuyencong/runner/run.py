@@ -21,6 +21,7 @@ from pathlib import Path
 from khuyencong import fingerprint as fp
 from khuyencong import paths
 from khuyencong.core import provinces
+from khuyencong.errors import EnvironmentProblem
 from khuyencong.files import atomic_write_text
 from khuyencong.runner import config as runconfig
 from khuyencong.runner import pool, publish
@@ -67,8 +68,8 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
     if not runs:
         raise ConfigError("the filters select no run; check --province/--notebook/--lang against reports.yml")
     if options.dry_run:
-        planned, _ = plan(runs, fp.HashCache(paths.state_dir()), options.force, config.kernel,
-                          _formats(options, runs))
+        formats, runs = _formats(options, runs)
+        planned, _ = plan(runs, fp.HashCache(paths.state_dir()), options.force, config.kernel, formats)
         _log_plan(planned, options.quiet)
         todo = sum(p.reason is not None for p in planned)
         log.info("dry run: %d of %d runs would run; nothing was executed", todo, len(planned))
@@ -84,7 +85,7 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
 def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], t0: float) -> int:
     cache = fp.HashCache(paths.state_dir())
     all_tables = input_tables(all_runs, cache)  # every input of the matrix must exist, not just the selected
-    formats = _formats(options, runs)
+    formats, runs = _formats(options, runs)
     planned, _ = plan(runs, cache, options.force, config.kernel, formats)
     _log_plan(planned, options.quiet)
     todo = [p for p in planned if p.reason is not None]
@@ -128,17 +129,33 @@ def _precompute_shared(todo: list[Planned]) -> None:
             log.info("%s: %d entr%s of other code versions removed", what, removed, "y" if removed == 1 else "ies")
 
 
-def _formats(options: Options, runs: list[Run]) -> tuple[str, ...] | None:
-    """``--formats`` (None: each notebook's formats from reports.yml); a PDF needs the browser now,
-    not after the runs."""
+def _formats(options: Options, runs: list[Run]) -> tuple[tuple[str, ...] | None, list[Run]]:
+    """``--formats`` (None: each notebook's formats from reports.yml) and the runs to make.
+
+    A PDF needs the browser now, not after the runs. Asked for on the command line, a missing browser is
+    an error (exit 5); asked for by reports.yml, the PDFs are left out with a warning and everything else
+    is published, so a machine without Chromium still runs ``make report``.
+    """
     from khuyencong.runner.exports import check_formats
+    from khuyencong.runner.pdf import browser
 
     formats = check_formats(options.formats, ConfigError) if options.formats else None
-    if any("pdf" in r.formats(formats) for r in runs):
-        from khuyencong.runner.pdf import browser
-
+    if not any("pdf" in r.formats(formats) for r in runs):
+        return formats, runs
+    try:
         browser()
-    return formats
+    except EnvironmentProblem as exc:
+        if formats is not None:
+            raise
+        log.warning("PDF left out: %s. The other formats are published; install Chromium for the PDFs.",
+                    str(exc).split(": install", 1)[0])
+        return None, [_without_pdf(r) for r in runs]
+    return formats, runs
+
+
+def _without_pdf(r: Run) -> Run:
+    kept = tuple(f for f in r.notebook.formats if f != "pdf") or ("html",)
+    return dataclasses.replace(r, notebook=dataclasses.replace(r.notebook, formats=kept))
 
 
 def _log_plan(planned: list[Planned], quiet: bool) -> None:
