@@ -38,3 +38,45 @@ def test_bad_input_spec_and_unknown_province_are_clear_errors(tmp_path, monkeypa
     book = write_xlsx(tmp_path / "reg.xlsx", REGISTER_HEADER, [register_row()])
     assert main(["clean", "--input", f"register={book}", "--province", "Atlantis"]) == 2
     assert "Atlantis" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 23: one `error:` line and the documented code
+
+def test_bad_limit_values_are_settings_errors_not_tracebacks(tmp_path, monkeypatch, capsys):
+    csv = tmp_path / "reg.csv"
+    csv.write_text("STT,Tên đề án,Kinh phí hỗ trợ\n1,Đào tạo nghề,100\n", encoding="utf-8")
+    assert main(["map", str(csv), "--province", "Nam Định", "--year", "2020"]) == 0  # its mapping is YAML
+    for env, value in (("KHUYENCONG_MAX_FIELD_CHARS", "1e19"), ("KHUYENCONG_MAX_YAML_BYTES", "1e19"),
+                       ("KHUYENCONG_MAX_CELLS", "abc")):
+        monkeypatch.setenv(env, value)
+        assert main(["validate", str(csv)]) == 2, env
+        assert f"error: {env}={value!r}" in capsys.readouterr().err
+        monkeypatch.delenv(env)
+
+
+def test_run_refuses_non_positive_workers_timeout_and_unknown_kernels(monkeypatch, capsys):
+    import pytest
+
+    for flag in ("--workers", "--timeout"):
+        for value in ("-3", "0", "two"):
+            with pytest.raises(SystemExit) as stop:
+                main(["run", flag, value, "--dry-run"])
+            assert stop.value.code == 2 and f"argument {flag}" in capsys.readouterr().err
+    monkeypatch.setenv("KHUYENCONG_KERNELS", "bogus")
+    assert main(["run", "--dry-run"]) == 2
+    assert "error: KHUYENCONG_KERNELS='bogus': kernels must be one of warm, fresh" in capsys.readouterr().err
+
+
+def test_clean_input_without_a_path_is_one_error_line(capsys):
+    assert main(["clean", "--input", "register"]) == 2
+    assert capsys.readouterr().err.startswith("error: --input expects DATASET=PATH")
+
+
+def test_terminal_control_sequences_in_a_file_are_shown_escaped(tmp_path, capsys):
+    csv = tmp_path / "esc.csv"
+    csv.write_text("STT,Tên đề án,Nội dung khuyến công,Kinh phí hỗ trợ\n"
+                   "1,Hỗ trợ máy sấy,\x1b]0;pwned\x07Nội dung lạ\x1b[2J,100\n", encoding="utf-8")
+    main(["validate", str(csv)])
+    shown = capsys.readouterr()
+    assert "\x1b" not in shown.out + shown.err and "\x07" not in shown.out + shown.err
+    assert "\\x1b]0;pwned\\x07" in shown.out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -25,13 +26,18 @@ _ENVIRONMENT_ERRORS = {
 }
 
 
+#: Control characters a file's cells may carry into a message (ESC, BEL, …; newlines and tabs are ours).
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class _Console(logging.Handler):
-    """Plain messages to whatever ``sys.stdout`` is now (errors to ``sys.stderr``): callers may swap them."""
+    """Plain messages to whatever ``sys.stdout`` is now (errors to ``sys.stderr``): callers may swap them.
+    Terminal control sequences from a file are written escaped (``\\x1b``), never obeyed."""
 
     def emit(self, record: logging.LogRecord) -> None:
         stream = sys.stderr if record.levelno >= logging.ERROR else sys.stdout
         try:
-            stream.write(self.format(record) + "\n")
+            stream.write(_TERMINAL_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", self.format(record)) + "\n")
             stream.flush()
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
@@ -70,7 +76,7 @@ def _clean(args: argparse.Namespace) -> int:
         for spec in args.input:
             dataset, _, path = spec.partition("=")
             if not path:
-                raise SystemExit(f"--input expects DATASET=PATH (e.g. register=data/raw/my_register.xlsx), got {spec!r}")
+                raise InputError(f"--input expects DATASET=PATH (e.g. register=data/raw/my_register.xlsx), got {spec!r}")
             inputs.setdefault(dataset, []).append(Path(path))
     declaration = None
     if inputs is None:
@@ -263,6 +269,17 @@ def _report(args: argparse.Namespace) -> int:
     return build_reports(_run_options(args))
 
 
+def _positive(text: str) -> int:
+    """A whole number of 1 or more (argparse says `error: argument --workers: …` and exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--province", action="append", metavar="NAME",
                    help="only this province (name or GSO code; 'all' = national overview); repeatable")
@@ -270,10 +287,10 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", action="append", choices=["vi", "en"], help="only this language; repeatable")
     p.add_argument("--force", action="store_true", help="re-run even what is unchanged")
     p.add_argument("--dry-run", action="store_true", help="print what would run and why; run nothing")
-    p.add_argument("--workers", type=int, metavar="N", help="parallel notebooks on this machine (default: cores)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="parallel notebooks on this machine (default: cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler (e.g. tcp://host:8786) to run on instead; workers must see this project's files")
-    p.add_argument("--timeout", type=int, metavar="SECONDS", help="per-cell timeout (default: reports.yml)")
+    p.add_argument("--timeout", type=_positive, metavar="SECONDS", help="per-cell timeout (default: reports.yml)")
     p.add_argument("--quiet", action="store_true", help="one line for all skipped runs instead of one each")
     p.add_argument("--config", metavar="PATH", help="matrix file (default: reports.yml at the project root)")
     p.add_argument("--formats", metavar="LIST",

@@ -40,6 +40,9 @@ def _fmt(number: float, sep: str = ",") -> str:
     return text.replace(",", sep)
 
 
+LARGEST = 2 ** 62  # the largest limit taken: C longs (csv.field_size_limit, file reads) overflow past 2**63
+
+
 @dataclass(frozen=True)
 class Limit:
     """One limit: its environment variable, its default, and what it bounds."""
@@ -59,9 +62,10 @@ class Limit:
             number = float(text)
         except ValueError:
             number = -1.0
-        if not number > 0:
+        if not 0 < number < LARGEST:  # NaN fails both; past LARGEST, C code (csv, reads) overflows
             raise ConfigurationError(f"{self.env}={os.environ[self.env]!r}: the limit on {self.what} "
-                                     f"must be a positive number (default {_fmt(self.default, sep='')})")
+                                     f"must be a positive number below {_fmt(LARGEST, sep='')} "
+                                     f"(default {_fmt(self.default, sep='')})")
         return int(number) if number.is_integer() else number
 
     def check(self, value: float, where: str) -> None:

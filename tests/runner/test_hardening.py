@@ -199,3 +199,16 @@ def test_outputs_published_without_their_record_run_again(root, capsys, monkeypa
     rec = records(root)["vi/ha-noi/nb_prov"]
     assert (root / "reports/vi/ha-noi/nb_prov/nb_prov.ipynb").read_text() == rec["finished"]
     assert not any((root / "reports/.state/publishing").iterdir())
+
+
+def test_an_unreachable_dask_scheduler_is_exit_5_with_the_fix():
+    """Issue 23: `--scheduler tcp://127.0.0.1:1` ended in an OSError traceback."""
+    import pytest
+
+    from khuyencong.errors import EnvironmentProblem
+    from khuyencong.runner.pool import executor
+
+    with pytest.raises(EnvironmentProblem, match="no Dask scheduler answers at tcp://127.0.0.1:1") as caught:
+        with executor(1, "tcp://127.0.0.1:1"):
+            pass
+    assert caught.value.exit_code == EXIT_ENVIRONMENT and "run without --scheduler" in str(caught.value)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from khuyencong.core import datasets as ds
+from khuyencong.errors import ConfigurationError
 from khuyencong.ingest.annex_rows import confident, layouts_of
 from khuyencong.ingest.annex_table import FIXES, read_mapped
 from khuyencong.ingest.checks import check_table
@@ -188,6 +189,8 @@ def read_all(paths: Iterable[Path | str], dataset: str | None = None, province: 
     for path in expand_paths(paths):
         try:
             raw, found = read_one(path, dataset, province, year, unreviewed)
+        except ConfigurationError:
+            raise  # a setting of ours (a KHUYENCONG_MAX_* value, a mapping), not a problem of this file: exit 2
         except (ValueError, FileNotFoundError) as exc:  # RawFormatError, GSO format errors, bad bytes
             raw, found = None, [file_problem(path, exc)]
         raws += [raw] if raw is not None else []

@@ -43,6 +43,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import DottedObjectName, Type, default
 
+from khuyencong.errors import ConfigurationError
+
 log = logging.getLogger(__name__)
 
 MODES = ("warm", "fresh")
@@ -66,7 +68,8 @@ def mode(requested: str | None = None) -> str:
     """``requested``, else ``$KHUYENCONG_KERNELS``, else ``"warm"``; ValueError for anything else."""
     chosen = (requested or os.environ.get(ENV_MODE) or "warm").strip().lower()
     if chosen not in MODES:
-        raise ValueError(f"kernels must be one of {MODES}, not {chosen!r}")
+        where = "--kernels" if requested else ENV_MODE
+        raise ConfigurationError(f"{where}={chosen!r}: kernels must be one of {', '.join(MODES)}")
     return chosen
 
 

@@ -12,6 +12,7 @@ from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
 from typing import Iterator
 
+from khuyencong.errors import EnvironmentProblem
 from khuyencong.runner.execute import execute_run, first_line, now_iso
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,12 @@ def executor(workers: int, scheduler: str | None = None, warm_up: tuple = ()) ->
     if scheduler:
         from distributed import Client
 
-        with Client(scheduler) as client, client.get_executor(pure=False) as pool:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise EnvironmentProblem(f"no Dask scheduler answers at {scheduler} ({first_line(exc)}): start it "
+                                     "(`dask scheduler` and workers) or run without --scheduler") from None
+        with client, client.get_executor(pure=False) as pool:
             yield pool
     else:
         import multiprocessing

@@ -58,6 +58,9 @@ def run_reports(options: Options | None = None, prepare=None) -> int:
     """
     options = options or Options()
     t0 = time.perf_counter()
+    from khuyencong.runner.kernels import mode
+
+    mode(options.kernels)  # a bad KHUYENCONG_KERNELS is said here (exit 2), not as a worker's traceback
     config = runconfig.load_config(options.config)
     if options.boundaries:
         config = dataclasses.replace(config, boundaries=(provinces.boundaries_name(options.boundaries),))
