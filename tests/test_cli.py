@@ -80,3 +80,19 @@ def test_terminal_control_sequences_in_a_file_are_shown_escaped(tmp_path, capsys
     shown = capsys.readouterr()
     assert "\x1b" not in shown.out + shown.err and "\x07" not in shown.out + shown.err
     assert "\\x1b]0;pwned\\x07" in shown.out
+
+
+def test_export_names_what_is_wrong_with_the_table_or_the_target(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KHUYENCONG_ROOT", str(tmp_path))
+    book = write_xlsx(tmp_path / "reg.xlsx", REGISTER_HEADER, [register_row()])
+    assert main(["clean", "--input", f"register={book}"]) == 0
+    (tmp_path / "folder.csv").mkdir()
+    cases = {("nosuchtable", "x.csv"): "no processed table 'nosuchtable'",
+             ("../../../x", "x.csv"): "no processed table '../../../x'",
+             ("register", str(tmp_path / "folder.csv")): "is a folder",
+             ("register", str(book / "x.csv")): "its parent is not a folder"}
+    for (table, target), said in cases.items():
+        assert main(["export", table, "--to", target]) == 2, (table, target)
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and said in err, err
+    assert main(["export", "register", "--to", str(tmp_path / "ok.csv")]) == 0

@@ -231,11 +231,15 @@ def _export(args: argparse.Namespace) -> int:
     from khuyencong import paths
     from khuyencong.ingest.export import export_table
 
-    source = paths.processed_dir() / f"{args.table}.parquet"
-    if not source.exists():
-        raise SystemExit(f"{source} does not exist: run `make clean-data` (or `khuyencong clean`) first")
-    for target in args.to:
-        export_table(pd.read_parquet(source), Path(target), table=args.table)
+    tables = sorted(p.stem for p in paths.processed_dir().glob("*.parquet"))
+    if not re.fullmatch(r"[a-z_]+", args.table) or args.table not in tables:
+        raise InputError(f"no processed table {args.table!r}: one of {', '.join(tables) or '(none yet)'}; "
+                         "run `make data` (or `khuyencong clean`) first if the list is empty")
+    for target in map(Path, args.to):
+        if target.is_dir() or (target.parent.exists() and not target.parent.is_dir()):
+            raise InputError(f"--to {target}: {'is a folder' if target.is_dir() else 'its parent is not a folder'}; "
+                             "give a file path such as register.csv, register.xlsx or register.dta")
+        export_table(pd.read_parquet(paths.processed_dir() / f"{args.table}.parquet"), target, table=args.table)
         log.info("%s → %s", args.table, target)
     return 0
 
