@@ -276,3 +276,11 @@ def test_a_misspelt_region_is_recognised_but_a_misspelt_province_is_not():
     assert table.rejected.empty
     assert "NMM" in set(table.aggregates["province_code"].dropna())
     assert gso.classify_name("Ha Giangg").kind == "rejected"
+
+
+@pytest.mark.parametrize("label", ["0012", "9999", "Prel. 1066"])
+def test_a_year_gso_never_published_is_refused(tmp_path, label):
+    """Issue 20: year labels 0012 and 9999 were accepted as official statistics."""
+    lines = SINGLE[:2] + [f'"Cities, provincies";"2013";"2014";"{label}"'] + SINGLE[3:]
+    with pytest.raises(gso.GsoFormatError, match=r"line 3: column\(s\) .* name a year outside 1990–2035"):
+        gso.read_pxweb(write(tmp_path, lines))

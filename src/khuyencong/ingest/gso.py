@@ -40,6 +40,7 @@ from rapidfuzz import fuzz
 
 from khuyencong import paths
 from khuyencong.core import provinces
+from khuyencong.core.datasets import YEAR_MAX
 from khuyencong.core.vnnumber import parse_number_series
 from khuyencong.errors import InputError
 
@@ -56,6 +57,8 @@ __all__ = [
 
 BOUNDARIES = "legacy"
 MISSING = ".."
+#: Years a GSO PX-Web table may hold: its series start in 1990; the end is the datasets' last year.
+GSO_YEARS = (1990, YEAR_MAX)
 DATA_COLUMNS = ["province_code", "province_name", "name_as_printed", "year", "measure", "status",
                 "value", "source_row"]
 AGGREGATE_COLUMNS = DATA_COLUMNS + ["area_type"]
@@ -268,6 +271,10 @@ def _parse_header(header: list[str], source: str, line: int, title: str = "") ->
     if undated and len(labels) > 1:
         raise GsoFormatError(f"{source}, line {line}: column(s) {undated} have no year beside dated columns; "
                              "only a single-column table may leave the year to its title")
+    odd = [lab.label for lab in labels if lab.year is not None and not GSO_YEARS[0] <= lab.year <= GSO_YEARS[1]]
+    if odd:
+        raise GsoFormatError(f"{source}, line {line}: column(s) {odd} name a year outside {GSO_YEARS[0]}–{GSO_YEARS[1]}, "
+                             "the years GSO publishes; check the export (a damaged or edited header)")
     seen: dict[tuple[str, int], str] = {}
     for lab in labels:
         key = (lab.measure, lab.year)
