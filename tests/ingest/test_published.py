@@ -371,3 +371,19 @@ def test_labels_and_notes_do_not_copy_article_text(seed_rows, articles, col, wid
         for i in range(len(words) - width + 1):
             chunk = " ".join(words[i:i + width])
             assert chunk not in article, f"{fid}: {col} copies article text {chunk!r}"
+
+
+def test_the_processed_csv_holds_no_live_formula(tmp_path, monkeypatch):
+    """Issue 20: a title `=HYPERLINK(...)`, an outlet `@SUM(1+1)`, a note `+1+1` reached the CSV unchanged."""
+    import pandas as pd
+
+    from khuyencong.ingest import published
+
+    frame = pd.DataFrame({"title": ['=HYPERLINK("http://evil.example","x")'], "outlet": ["@SUM(1+1)"],
+                          "note": ["+1+1"], "value": [2.5]})
+    monkeypatch.setattr(published, "load_published", lambda: frame)
+    published.build_published(tmp_path)
+    csv = pd.read_csv(tmp_path / f"{published.OUTPUT_STEM}.csv", encoding="utf-8-sig")
+    assert csv.loc[0, ["title", "outlet", "note"]].tolist() == ["'=HYPERLINK(\"http://evil.example\",\"x\")",
+                                                                 "'@SUM(1+1)", "'+1+1"]
+    assert pd.read_parquet(tmp_path / f"{published.OUTPUT_STEM}.parquet").loc[0, "title"].startswith("=")  # data as is

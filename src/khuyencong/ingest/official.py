@@ -26,6 +26,7 @@ from khuyencong import paths
 from khuyencong.core import provinces
 from khuyencong.files import atomic_path
 from khuyencong.ingest import gso, mof
+from khuyencong.ingest.export import safe_frame
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def build_official(processed_dir: Path | str | None = None) -> pd.DataFrame:
     with atomic_path(out / f"{OUTPUT_STEM}.parquet") as tmp:
         frame.to_parquet(tmp, index=False)
     with atomic_path(out / f"{OUTPUT_STEM}.csv") as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        safe_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")  # no live formula
     with atomic_path(out / ACCOUNTING_NAME) as tmp:
         accounting.to_csv(tmp, index=False, lineterminator="\n")
     log.info("official statistics: %d values from %d file(s) → %s.parquet", len(frame), len(accounting), OUTPUT_STEM)

@@ -42,6 +42,7 @@ from khuyencong.core import provinces
 from khuyencong.core import vnformat
 from khuyencong.files import atomic_path
 from khuyencong.errors import InputError
+from khuyencong.ingest.export import safe_frame
 
 CSV_NAME = "published_figures.csv"
 OUTPUT_STEM = "published_figures"
@@ -243,7 +244,7 @@ def build_published(out_dir: Path | str | None = None) -> pd.DataFrame:
     with atomic_path(out / f"{OUTPUT_STEM}.parquet") as tmp:
         df.to_parquet(tmp, index=False)
     with atomic_path(out / f"{OUTPUT_STEM}.csv") as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        safe_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")  # no live formula
     return df
 
 
