@@ -129,6 +129,9 @@ def load_yaml(path: Path | str, shown: str | None = None, error: type[InputError
     except yaml.YAMLError as exc:
         what = getattr(exc, "problem", None) or str(exc)
         raise error(f"{shown}{_where(exc)}: not valid YAML ({what}); fix the line shown") from None
+    except _DuplicateKey as dup:
+        raise error(f"{shown}, line {dup.again}: the key {dup.key!r} is given again (first on line {dup.first}); "
+                    "keep one of them") from None
     except _RecursiveAlias:
         raise error(f"{shown}: an alias (*name) sits inside its own anchor (&name) and would expand "
                     "without end; copy the values instead") from None
@@ -159,7 +162,27 @@ def _bounded_loader():
             limits.YAML_ALIASES.check(expanded - _distinct_size(node, set()), f"{self.shown} (aliases)")
             return node
 
+        def construct_mapping(self, node, deep=False):
+            """A key given twice is refused: YAML would keep the second without a word."""
+            lines: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)):
+                    continue  # an unhashable key is refused by the constructor itself
+                if key in lines:
+                    raise _DuplicateKey(key, lines[key], key_node.start_mark.line + 1)
+                lines[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
     return BoundedLoader
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, again: int):
+        super().__init__(key)
+        self.key, self.first, self.again = key, first, again
 
 
 def _children(node) -> list:

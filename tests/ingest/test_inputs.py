@@ -102,3 +102,29 @@ def test_invalid_yaml_and_a_list_at_the_top_are_configuration_errors(project, ca
     declare(project, "- register\n")
     assert main(["clean"]) == 2
     assert "one key per table" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 20: what a declaration may not do
+
+def test_a_link_in_a_declared_folder_may_not_lead_outside_data_raw(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.csv"
+    outside.write_text("STT,Tên đề án,Kinh phí hỗ trợ\n1,x,1\n", encoding="utf-8")
+    folder = project / "data" / "raw" / "registers"
+    folder.mkdir()
+    shutil.copy(CORPUS / REGISTER, folder / REGISTER)
+    (folder / "linked.csv").symlink_to(outside)
+    declare(project, "register: [registers]\nsurvey: none\nplans: none\nprovince_stats: none\n")
+    with pytest.raises(ConfigurationError, match="registers/linked.csv is a link leading outside data/raw/"):
+        inputs.load()
+
+
+def test_a_declaration_that_is_not_a_regular_file_is_refused_not_replaced_by_the_demo(project):
+    (project / "data" / "raw" / inputs.NAME).symlink_to("/dev/zero")
+    with pytest.raises(ConfigurationError, match="inputs.yml is not a regular file"):
+        inputs.load()
+
+
+def test_a_table_declared_twice_is_refused(project):
+    declare(project, "register: demo\nsurvey: none\nplans: none\nprovince_stats: none\nregister: none\n")
+    with pytest.raises(ConfigurationError, match="line 5: the key 'register' is given again \\(first on line 1\\)"):
+        inputs.load()

@@ -11,6 +11,8 @@ so the processed set holds an empty table rather than an earlier build's.
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,11 @@ class Declaration:
         return {t: self.files[t] for t in TABLES}
 
 
+def _as_given(path: Path) -> str:
+    """``path`` relative to the project as written, links not followed (``relative_to_root`` resolves them)."""
+    return os.path.relpath(path.absolute(), paths.project_root())
+
+
 def _error(key: str, what: str) -> ConfigurationError:
     return ConfigurationError(f"{paths.relative_to_root(inputs_path())}: {key}: {what}")
 
@@ -94,6 +101,11 @@ def _declared_files(table: str, value) -> list[Path]:
         found = expand_paths([path])
         if not found:
             raise _error(table, f"{item!r}: the folder holds no table file")
+        for file in found:  # a link inside a declared folder must not reach outside data/raw/
+            real = file.resolve()
+            if raw not in real.parents or not real.is_file():
+                why = "is not a regular file" if raw in real.parents else "is a link leading outside data/raw/"
+                raise _error(table, f"{_as_given(file)} {why} ({real}); declare files inside data/raw/")
         out += found
     return out
 
@@ -110,8 +122,11 @@ def load(path: Path | None = None) -> Declaration:
     path = path or inputs_path()
     default = Declaration("no data/raw/inputs.yml: the SYNTHETIC demo set", dict.fromkeys(TABLES, DEMO),
                           {t: [] for t in TABLES})
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return default
+    if not path.resolve().is_file():  # a link to /dev/zero, a folder, a broken link: never the demo set instead
+        raise ConfigurationError(f"{_as_given(path)} is not a regular file; write the declaration "
+                                 f"there, e.g.\n{EXAMPLE}")
     doc = load_yaml(path, paths.relative_to_root(path), ConfigurationError)
     if doc is None:
         return default
