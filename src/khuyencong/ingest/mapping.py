@@ -283,6 +283,9 @@ def _bad(where: Path, key: str, why: str) -> ConfigurationError:
 def load_mapping(path: Path | str) -> Mapping:
     """Read and check a mapping file (see the module docstring)."""
     path = Path(path)
+    if not path.is_file():
+        raise ConfigurationError(f"{path.name}: not a file (a folder, a broken link?); write the mapping there, "
+                                 "or run `khuyencong map` on the table file")
     data = load_yaml(path, error=ConfigurationError)
     if not isinstance(data, dict):
         raise _bad(path, "(top level)", "expected a mapping of keys")
@@ -293,7 +296,10 @@ def load_mapping(path: Path | str) -> Mapping:
         raise _bad(path, sorted(unknown)[0], "unknown key")
     m = Mapping(str(data.get("file", "")), str(data.get("dataset", "register")))
     _load_file_values(m, data.get("file_values") or {}, path)
-    m.evidence = dict(data.get("evidence") or {})
+    evidence = data.get("evidence") or {}
+    if not isinstance(evidence, dict):
+        raise _bad(path, "evidence", f"expected key: where it was read, found {evidence!r}")
+    m.evidence = {str(k): str(v) for k, v in evidence.items()}
     m.columns = _load_columns(data.get("columns") or {}, path)
     m.values = _load_values(data.get("values") or {}, path)
     return m
@@ -302,6 +308,9 @@ def load_mapping(path: Path | str) -> Mapping:
 def _load_file_values(m: Mapping, values: dict, path: Path) -> None:
     if not isinstance(values, dict) or set(values) - set(_FILE_KEYS):
         raise _bad(path, "file_values", f"keys must be among {', '.join(_FILE_KEYS)}")
+    for key, value in values.items():
+        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise _bad(path, f"file_values.{key}", f"expected one value (text or a year), found {value!r}")
     if (prov := values.get("province")) is not None:
         try:
             m.province = provinces.normalize_province(str(prov)).name
