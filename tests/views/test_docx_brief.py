@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from khuyencong.analysis import selection
+from khuyencong.core import i18n
 from khuyencong.views import brief, brief_text, docx_brief
 
 
@@ -39,3 +40,24 @@ def test_read_headlines_round_trip(tmp_path):
     headline.to_csv(tmp_path / "h.csv", index=False, encoding="utf-8-sig")
     back = docx_brief.read_headlines(tmp_path / "h.csv")
     pd.testing.assert_frame_equal(back[["area_code", "value", "note"]], headline[["area_code", "value", "note"]])
+
+
+def test_the_word_brief_says_the_seed_the_notebook_used(tmp_path, monkeypatch):
+    """Issue 19: the Word file said "seed 0" where the HTML and PDF said 20120521 (the notebook's default)."""
+    from khuyencong.analysis import area_tables
+
+    _headline().to_csv(tmp_path / f"{docx_brief.HEADLINES}.csv", index=False, encoding="utf-8-sig")
+    monkeypatch.setattr(brief, "rejected_counts", lambda sel, processed_dir: None)
+    parameters = {"province": "Cần Thơ", "start_year": 2012, "end_year": 2024, "boundaries": "2025", "lang": "en"}
+    doc = docx_brief.from_run(tmp_path, parameters, "SYNTHETIC")  # the run kept the notebook's seed and draws
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"{area_tables.SEED}" in text and "seed 0" not in text and f"{area_tables.N_BOOT}" in text
+
+
+def test_every_page_of_the_word_brief_carries_the_data_status():
+    """Issue 19: a printed Word page carried no SYNTHETIC mark (empty header and footer)."""
+    sel = selection.select("Cần Thơ", 2012, 2024, "2025", "vi")
+    for status, kind in (("SYNTHETIC", "synthetic"), ("REAL", "real")):
+        doc = docx_brief.build(_headline(), sel, status)
+        mark = i18n.t(f"br_status_{kind}_title", "vi")
+        assert all(mark in part.paragraphs[0].text for s in doc.sections for part in (s.header, s.footer))

@@ -21,7 +21,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from khuyencong.analysis import selection
+from khuyencong.analysis import area_tables, selection
 from khuyencong.core import i18n
 from khuyencong.ingest import export
 from khuyencong.files import FIXED_TIME, atomic_write_bytes, stable_zip
@@ -75,6 +75,12 @@ def _status(doc, status: str, lang: str) -> None:
     if kind == "synthetic":
         head.font.color.rgb = RED
     par.add_run("\n" + i18n.t(f"br_status_{kind}", lang))
+    for section in doc.sections:  # every printed page says what the numbers are
+        for part in (section.header, section.footer):
+            mark = part.paragraphs[0].add_run(i18n.t(f"br_status_{kind}_title", lang))
+            mark.bold, mark.font.size = True, Pt(8)
+            if kind == "synthetic":
+                mark.font.color.rgb = RED
 
 
 def _new_document():
@@ -140,8 +146,8 @@ def from_run(folder: Path, parameters: dict, status: str):
                            parameters["boundaries"], parameters["lang"])
     headline = read_headlines(folder / f"{HEADLINES}.csv")
     counts = brief.rejected_counts(sel, parameters.get("processed_dir"))
-    notes = brief_text.caveats(sel, headline, counts, n_boot=parameters.get("n_boot", 499),
-                               seed=parameters.get("seed", 0))
+    notes = brief_text.caveats(sel, headline, counts, n_boot=parameters.get("n_boot", area_tables.N_BOOT),
+                               seed=parameters.get("seed", area_tables.SEED))  # the notebook's own defaults
     refs = folder / f"{REFERENCES}.csv"
     references = (_read(refs, dtype=str, keep_default_na=False).drop(columns=list(export.STAMP_COLUMNS), errors="ignore")
                   if refs.exists() else None)
