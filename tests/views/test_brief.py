@@ -296,3 +296,19 @@ def test_unchanged_province_gets_no_successor_line():
     lines = brief_text.caveats(params.select("Lai Châu", boundaries="legacy", lang="en"), _table(), None,
                           ceilings_active=True)
     assert not any("has been part of" in line for line in lines)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_province_alone_in_its_data_is_compared_with_no_one(lang):
+    """Issue 19: with only a province's own register, region and country showed its own 2,39 [1,54; 3,13]
+    and the reading said it did not differ from the region (2,39) or the country (2,39)."""
+    table = _table()
+    own = table["measure"] == "cofunding_ratio"
+    table.loc[own, ["value", "low", "high", "n"]] = [2.39, 1.54, 3.13, 12]
+    text = " ".join(brief_text.reading(table, lang))
+    assert i18n.t("br_cmp_only_own", lang) in text and i18n.fmt_number(2.39, lang, 2) in text
+    shown = brief_text.headline_table(table, lang)
+    row = shown.loc[shown[i18n.t("indicator", lang)] == brief_text.measure_label("cofunding_ratio", lang)].iloc[0]
+    assert (row == "—").sum() == 2 and i18n.t("br_cmp_only_own", lang) in row[i18n.t("cf_col_note", lang)]
+    other = shown.loc[shown[i18n.t("indicator", lang)] == brief_text.measure_label("cost_per_trainee", lang)].iloc[0]
+    assert (other == "—").sum() == 0  # measures with data beyond the province still compare

@@ -151,7 +151,12 @@ def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = Fals
         line = {i18n.t("indicator", lang): measure_label(measure, lang)}
         line.update({name: "" for name in names})
         notes = []
+        first = part.iloc[0] if len(part) else None
         for row in part.itertuples():
+            if first is not None and row.Index != first.name and own_data_only(first, part.loc[row.Index]):
+                line[row.area] = "—"  # the region or country would repeat the province's own numbers
+                notes.append(f"{row.area}: {i18n.t('br_cmp_only_own', lang)}")
+                continue
             line[row.area] = _cell(row, lang, synthetic)
             if _note(row, lang) and not lacking(measure, missing):
                 notes.append(f"{row.area}: {_note(row, lang)}")
@@ -204,10 +209,19 @@ def _rows(table: pd.DataFrame, measure: str) -> list[pd.Series]:
     return [part.loc[part["level"] == level].iloc[0] for level in LEVELS if (part["level"] == level).any()]
 
 
+def own_data_only(main, ref) -> bool:
+    """``ref`` (a region or the country) holds no data but the province's own: same count, same value."""
+    return (ref["level"] != main["level"] and np.isfinite(main["value"]) and ref["n"] == main["n"]
+            and ref["value"] == main["value"])
+
+
 def _comparison(main: pd.Series, others: Sequence[pd.Series], lang: str) -> str:
     phrases = []
+    if others and all(own_data_only(main, ref) for ref in others if np.isfinite(ref["value"])) and \
+            any(np.isfinite(ref["value"]) for ref in others):
+        return i18n.t("br_cmp_only_own", lang)
     for ref in others:
-        if not np.isfinite(ref["value"]):
+        if not np.isfinite(ref["value"]) or own_data_only(main, ref):
             continue
         verdict = compare(main["value"], main["low"], main["high"], ref["value"], ref["low"], ref["high"])
         signed = ref["measure"] == "productivity_effect"
