@@ -201,7 +201,9 @@ def test_the_generated_sheet_reads_the_same_in_every_xlsx_reader(xlsx, tmp_path)
     rows = xlsx.register_sheet(30)
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(xlsx.sheet_xlsx(rows))
-    assert [list(r) for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)] == rows
+    book = load_workbook(path, read_only=True)
+    assert [list(r) for r in book.active.iter_rows(values_only=True)] == rows
+    book.close()  # read-only keeps the file open until closed
     assert CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python() == rows
     raw = read_raw(path)
     assert raw.dataset == "register" and len(raw) == 30 and len(raw.header_map) == 10

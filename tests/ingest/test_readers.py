@@ -306,7 +306,9 @@ def test_xlsx_cells_come_out_as_openpyxl_reads_them(tmp_path):
             register_row(pid="DA-004", support=True, contribution=-3, total=1e20)]
     path = write_xlsx(tmp_path / "typed.xlsx", REGISTER_HEADER, rows)
     frame = read_raw(path).frame
-    oracle = list(load_workbook(path, read_only=True, data_only=True).active.iter_rows(min_row=2, values_only=True))
+    book = load_workbook(path, read_only=True, data_only=True)
+    oracle = list(book.active.iter_rows(min_row=2, values_only=True))
+    book.close()  # read-only keeps the file open until closed; its ResourceWarning would fail a later test
     expected = pd.DataFrame([[unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in r]
                              for r in oracle], dtype=object).infer_objects()
     assert frame.drop(columns="source_row").shape[1] == expected.shape[1]

@@ -63,6 +63,7 @@ def test_every_file_says_synthetic(small):
             wb = openpyxl.load_workbook(small.out_dir / spec.name, read_only=True)
             assert "README" in wb.sheetnames
             first = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True))[0]
+            wb.close()  # read-only keeps the file open until closed
             assert demo.SYNTHETIC_TITLE in first
 
 
