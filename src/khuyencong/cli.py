@@ -95,7 +95,7 @@ def _map(args: argparse.Namespace) -> int:
     from khuyencong.ingest.annex_rows import layouts_of
     from khuyencong.ingest.mapping import keep_reviewed, mapping_path, propose_mapping, write_mapping
     from khuyencong.core.provinces import normalize_province
-    from khuyencong.ingest.validate import dry_run_summary, structure_rows, validate_paths
+    from khuyencong.ingest.validate import dry_run
     from khuyencong.paths import relative_to_root
 
     path = Path(args.path)
@@ -126,14 +126,13 @@ def _map(args: argparse.Namespace) -> int:
     quiet, ingest_log = logging.getLogger("khuyencong.ingest"), logging.getLogger("khuyencong.ingest").level
     quiet.setLevel(logging.WARNING)  # the dry run's own "using mapping" lines would repeat the ones above
     try:
-        report = validate_paths([path])
-        summary = dry_run_summary(report, structure_rows(path))
+        summary, ok = dry_run(path)
     finally:
         quiet.setLevel(ingest_log)
     log.info("%s", summary)
     if review:
         log.info("to review:")
-    elif not report.ok:
+    elif not ok:
         log.info("no label to review, but validate would report the errors above: correct the file, or set what "
                  "it does not say (file_values in the mapping, or map --province/--year), then run validate")
     else:
@@ -180,7 +179,7 @@ def _templates(args: argparse.Namespace) -> int:
 
 def _survey_from_register(args: argparse.Namespace) -> int:
     from khuyencong.files import atomic_write_bytes
-    from khuyencong.ingest.templates import survey_rows_from_register, survey_template_from_register
+    from khuyencong.ingest.templates import prefilled_survey, survey_rows_from_register
     from khuyencong.ingest.validate import read_one
     from khuyencong.paths import relative_to_root
 
@@ -192,8 +191,8 @@ def _survey_from_register(args: argparse.Namespace) -> int:
     if raw is None:
         raise InputError("; ".join(p.problem for p in problems) or f"{source}: not a register")
     target = Path(args.to or source.with_name(f"{source.stem}_khao_sat_survey.xlsx"))
-    atomic_write_bytes(target, survey_template_from_register(raw.frame))
     rows = survey_rows_from_register(raw.frame)
+    atomic_write_bytes(target, prefilled_survey(rows))
     log.info("%s: %d establishment(s), %d survey row(s) to fill (years around each support year) → %s",
              relative_to_root(source), rows["establishment_id"].nunique(), len(rows), relative_to_root(target))
     return 0

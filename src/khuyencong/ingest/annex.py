@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from khuyencong.ingest import vocab
 from khuyencong.ingest.columns import COUNT_ROLES, MONEY_ROLES, ROLES, TEXT_ROLES, Column
@@ -47,6 +48,7 @@ class Layout:
 
 # ---------------------------------------------------------------- header
 
+@lru_cache(maxsize=4096)  # the header scan asks about the same cells several times
 def header_role(text: str) -> vocab.Match:
     """The vocabulary's proposal for a printed header (its unit in brackets ignored), else its money words."""
     bare = re.sub(r"\([^()]*\)", " ", text).strip()

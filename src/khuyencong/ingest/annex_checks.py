@@ -8,7 +8,7 @@ check a sum a closed row has no figure for.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
@@ -46,21 +46,36 @@ class TableRead:
     roles: dict[str, annex.Column]
     factor: dict[int, float]
     issues: list[Issue]
+    blocks: list[YearBlock] = field(default_factory=list)  # year blocks side by side (one unlabelled if none)
     last_province: str | None = None  # the province cell above, for cells merged down a national list
 
     def issue(self, row: int | None, kind: str, say: str, column: str = "", severity: str = "error") -> None:
         self.issues.append(Issue(row, kind, say, column, severity, self.lay.grid.table))
 
 
-def year_blocks(lay: annex.Layout, mapping: Mapping) -> dict[tuple[int | None, str], dict[str, annex.Column]]:
-    """Money columns per plan year or period when they stand side by side ("Kế hoạch năm 2023 | … 2024"),
-    keyed by (year, the block's header); else one block."""
-    blocks: dict[tuple[int | None, str], dict[str, annex.Column]] = {}
+@dataclass(frozen=True)
+class YearBlock:
+    """The money columns of one plan year or period ("Kế hoạch năm 2024 / KCĐP, Đối ứng"): ``label`` is the
+    year, or "year.n" when two blocks share a year; a table without blocks has one, unlabelled and empty."""
+
+    label: str | None
+    year: int | None
+    columns: dict[str, annex.Column]
+
+
+def year_blocks(lay: annex.Layout, mapping: Mapping) -> list[YearBlock]:
+    """Money columns per plan year or period when they stand side by side ("Kế hoạch năm 2023 | … 2024");
+    else one unlabelled block."""
+    found: dict[tuple[int, str], dict[str, annex.Column]] = {}
     for col in lay.columns:
-        role = mapping.role(col.header) if col.header in mapping.columns else col.role
+        role = mapping.role_of(col)
         if col.year is not None and role in annex.MONEY_ROLES:
-            blocks.setdefault((col.year, col.block), {}).setdefault(role, col)
-    return blocks if len(blocks) > 1 else {(None, ""): {}}
+            found.setdefault((col.year, col.block), {}).setdefault(role, col)
+    if len(found) < 2:
+        return [YearBlock(None, None, {})]
+    years = [year for year, _ in found]
+    return [YearBlock(str(year) if years.count(year) == 1 else f"{year}.{n}", year, columns)
+            for n, ((year, _), columns) in enumerate(found.items(), 1)]
 
 
 def check(t: TableRead, row: annex.Row, rec: dict, parsed: bool, earlier: list[dict],
@@ -142,11 +157,10 @@ def _duplicate(t: TableRead, row: annex.Row, rec: dict, earlier: list[dict]) -> 
             return
 
 
-def _closing_columns(t: TableRead) -> list[tuple[str, annex.Column, int | None]]:
-    """(role, column, block year) of every money column a subtotal or total row states a sum in."""
-    blocks = year_blocks(t.lay, t.mapping)
-    if len(blocks) > 1:
-        return [(role, col, year) for (year, _), block in blocks.items() for role, col in block.items()]
+def _closing_columns(t: TableRead) -> list[tuple[str, annex.Column, str | None]]:
+    """(role, column, year block's label) of every money column a subtotal or total row states a sum in."""
+    if t.blocks[0].label is not None:
+        return [(role, col, b.label) for b in t.blocks for role, col in b.columns.items()]
     return [(role, t.roles[role], None) for role in (*PARTS, "total") if role in t.roles]
 
 
@@ -162,15 +176,14 @@ def reconcile(t: TableRead, records: list[dict], structure: list[dict]) -> None:
         entry["figures"], entry["reconciles"] = {}, True
         if not row.covers:
             continue  # a summary with no project rows under it (a cumulative "Lũy kế" line) closes nothing
-        for role, col, year in _closing_columns(t):
+        for role, col, label in _closing_columns(t):
             raw = cell_text(row.cells[col.index])
             stated = number(row.cells[col.index]) if raw not in ("", "-") else None
             if stated is None:
                 continue
             stated *= t.factor[col.index]
             entry["figures"][role] = stated
-            parts = [part[role] for r in row.covers for part in by_row.get(r, []) if part["block_year"] == year
-                     and (part.get("block") or "").startswith(str(year) if year else "")]
+            parts = [part[role] for r in row.covers for part in by_row.get(r, []) if part["block"] == label]
             if None in parts:
                 continue  # a row it closes has no figure here: nothing to check the stated sum against
             summed = sum(parts)

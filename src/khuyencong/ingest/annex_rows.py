@@ -17,9 +17,9 @@ from khuyencong.core import provinces
 from khuyencong.core.datasets import UNCLASSIFIED
 from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex, vocab
-from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, check, reconcile, year_blocks
+from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, YearBlock, check, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
-from khuyencong.ingest.mapping import SHARED_ROLES, Mapping, propose_mapping
+from khuyencong.ingest.mapping import Mapping, propose_mapping, role_clashes
 from khuyencong.ingest.row_kinds import number
 from khuyencong.ingest.headers import fold
 
@@ -137,16 +137,9 @@ def _reviewed_for_another(path: Path, mapping: Mapping, layouts: list[annex.Layo
 def _one_role_twice(layouts: list[annex.Layout], mapping: Mapping) -> str:
     """Two headers given one role (outside year blocks), which would drop one column without a word; '' if none."""
     for lay in layouts:
-        seen: dict[tuple, str] = {}
-        for col in lay.columns:
-            role = mapping.role(col.header) if col.header in mapping.columns else col.role
-            if not role or role in SHARED_ROLES:
-                continue
-            key = (role, col.year, col.block)
-            if key in seen:
-                return (f"the headers {seen[key]!r} and {col.header!r} are both mapped to {role!r}, so one would be "
-                        "dropped: give one of them another role (or `ignore`) in the mapping")
-            seen[key] = col.header
+        for role, headers in role_clashes(lay, mapping.role_of):
+            return (f"the headers {headers[0]!r} and {headers[1]!r} are both mapped to {role!r}, so one would be "
+                    "dropped: give one of them another role (or `ignore`) in the mapping")
     return ""
 
 
@@ -167,24 +160,20 @@ def confident(m: Mapping) -> Mapping:
 def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> None:
     roles: dict[str, annex.Column] = {}
     for col in lay.columns:
-        role = mapping.role(col.header) if col.header in mapping.columns else col.role
+        role = mapping.role_of(col)
         if role and role != "ignore":
             roles.setdefault(role, col)
     unit = mapping.unit or (lay.facts.unit.value if lay.facts.unit else "triệu đồng")
     factor = {c.index: annex.UNITS[c.unit or unit] for c in lay.columns}
-    t = TableRead(lay, mapping, roles, factor, result.issues)
+    t = TableRead(lay, mapping, roles, factor, result.issues, year_blocks(lay, mapping))
     result.rows_read += len(lay.rows)
     records: list[dict] = []
-    blocks = year_blocks(lay, mapping)
     for row in lay.rows:
         if row.kind == "data":
-            years = [year for year, _ in blocks]
-            for n, ((year, _), block) in enumerate(blocks.items(), 1):
-                if block and not any(cell_text(row.cells[c.index]) for c in block.values()):
+            for block in t.blocks:
+                if block.columns and not any(cell_text(row.cells[c.index]) for c in block.columns.values()):
                     continue  # no money of this row in this year's block
-                rec = _record(t, row, records, block, year)
-                rec["block"] = None if not block else str(year) if years.count(year) == 1 else f"{year}.{n}"
-                records.extend(_split(t, row, rec))
+                records.extend(_split(t, row, _record(t, row, records, block)))
         else:
             result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
                                      "level": row.level, "sets": row.sets, "covers_rows": row.covers})
@@ -247,11 +236,10 @@ def _text(row: annex.Row, t: TableRead, role: str) -> str | None:
     return (cell_text(row.cells[col.index]) or None) if col else None
 
 
-def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: dict[str, annex.Column] | None = None,
-            year: int | None = None) -> dict:
+def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: YearBlock) -> dict:
     m, facts = t.mapping, t.lay.facts
-    rec: dict = {"row": row.row, "table": t.lay.grid.table, "stt": _text(row, t, "stt")}
-    rec["year"], rec["block_year"] = year or _year(t, row), year
+    rec: dict = {"row": row.row, "table": t.lay.grid.table, "stt": _text(row, t, "stt"), "block": block.label}
+    rec["year"] = block.year or _year(t, row)
     rec["province"] = _province(t, row)
     for role in ("title", "beneficiary", "district", "implementer", "time", "note", *annex.TEXT_ROLES):
         rec[role] = _text(row, t, role)
@@ -262,7 +250,7 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: dict[str, 
         value = number(row.cells[t.roles[role].index]) if role in t.roles else None
         rec[role] = int(value) if value is not None and float(value).is_integer() and value >= 0 else None
     _category(t, row, rec)
-    money = {role: _money(t, row, role, block) for role in (*PARTS, "total")}
+    money = {role: _money(t, row, role, block.columns) for role in (*PARTS, "total")}
     rec.update({role: v for role, (v, _) in money.items()})
     _state(t, row, rec)
     title_source = (facts.funding_source.value if facts.funding_source else None) or m.funding_source
@@ -279,7 +267,7 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: dict[str, 
             "beneficiary_contribution"][1]:
         t.issue(row.row, "missing_contribution", "the co-funding cell is empty: recorded as missing (not 0) and "
                 "left out of the co-funding ratio", t.roles["beneficiary_contribution"].header, "warning")
-    check(t, row, rec, all(ok for _, ok in money.values()), earlier, block)
+    check(t, row, rec, all(ok for _, ok in money.values()), earlier, block.columns)
     return rec
 
 
@@ -295,21 +283,24 @@ def _category(t: TableRead, row: annex.Row, rec: dict) -> None:
             "column"
         return
     section = row.context.get("category")
-    found = vocab.category_from_title(section) if section else None
-    if section and (code := m.code("category", section) or (found.code if found else None)):
+    if section and (code := m.code("category", section) or _named_category(section)):
         rec["category_label"], rec["category_code"], rec["category_from"] = section, code, "section"
         return
     rec["category_label"], rec["category_from"] = None, "title"
-    code = m.code("category_from_title", rec["title"]) if rec["title"] else None
-    if code is None and rec["title"]:
-        found = vocab.category_from_title(rec["title"])
-        code = found.code if found else None
+    title = rec["title"]
+    code = (m.code("category_from_title", title) or _named_category(title)) if title else None
     if code in (None, UNCLASSIFIED):
         code, rec["category_from"] = UNCLASSIFIED, "none"
         t.issue(row.row, "unclassified_category", "no category column, section heading or word of the title says "
                 "what this project supports: kept as 'unclassified' (set it under values.category_from_title in "
                 "the mapping)", "(title)", "warning")
     rec["category_code"] = code
+
+
+def _named_category(text: str) -> str | None:
+    """The category the words of a heading or title name (see :func:`vocab.category_from_title`)."""
+    found = vocab.category_from_title(text)
+    return found.code if found else None
 
 
 def _title_funding(title: str | None) -> str | None:

@@ -101,7 +101,7 @@ def read_mapped(path: Path | str, mapping: Mapping, province: str | None = None,
     extra = [_problem(where, i, names) for i in result.issues if (i.table, i.row) in closing or (i in whole_file)]
     raw = RawTable(frame=frame, dataset="register", source=where, sheet=", ".join(result.sheets_read) or None,
                    header_map=_headers(result.mapping), found=found, extra_problems=extra,
-                   rows_structure=len(result.structure), from_document=True)
+                   rows_structure=len(result.structure), structure=result.structure, from_document=True)
     return raw, []
 
 

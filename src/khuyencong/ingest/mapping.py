@@ -59,6 +59,10 @@ class Mapping:
     def role(self, header: str) -> str | None:
         return (self.columns.get(header) or {}).get("role")
 
+    def role_of(self, col: annex.Column) -> str | None:
+        """The role of a table column: the mapping's when it lists the header, else the one proposed."""
+        return self.role(col.header) if col.header in self.columns else col.role
+
     def code(self, kind: str, label: str) -> str | None:
         return (self.values.get(kind, {}).get(label) or {}).get("code")
 
@@ -180,24 +184,26 @@ def _province_match(label: str) -> dict:
     return {"code": record.name, "how": "exact" if record.name == label else "alias"}
 
 
-def _one_header_per_role(m: Mapping, lay: annex.Layout) -> None:
-    """Where the vocabulary proposes one role for two headers (outside year blocks), the better match keeps
-    it and the other is left for review, so that no column is dropped without a word."""
-    best: dict[tuple, str] = {}
+def role_clashes(lay: annex.Layout, role_of) -> list[tuple[str, list[str]]]:
+    """(role, its headers) for every role that ``role_of(column)`` gives to two headers or more outside year
+    blocks (roles in :data:`SHARED_ROLES` aside): one of those columns would be dropped without a word."""
+    groups: dict[tuple, list[str]] = {}
     for col in lay.columns:
-        entry = m.columns.get(col.header) or {}
-        role = entry.get("role")
-        if not role or role in SHARED_ROLES:
-            continue
-        key = (role, col.year, col.block)
-        if key not in best:
-            best[key] = col.header
-            continue
-        other = m.columns[best[key]]
-        loser, winner = (entry, best[key]) if (entry.get("score") or 0) <= (other.get("score") or 0) else \
-            (other, col.header)
-        loser.update(role=None, how="review", candidates=[role], why=f"{winner!r} is also proposed as {role}")
-        best[key] = winner
+        role = role_of(col)
+        if role and role not in SHARED_ROLES:
+            groups.setdefault((role, col.year, col.block), []).append(col.header)
+    return [(key[0], headers) for key, headers in groups.items() if len(headers) > 1]
+
+
+def _one_header_per_role(m: Mapping, lay: annex.Layout) -> None:
+    """Where the vocabulary proposes one role for two headers, the best match keeps it (the first among
+    equals) and the others are left for review."""
+    for role, headers in role_clashes(lay, lambda col: (m.columns.get(col.header) or {}).get("role")):
+        winner = max(headers, key=lambda h: m.columns[h].get("score") or 0)
+        for header in headers:
+            if header != winner:
+                m.columns[header].update(role=None, how="review", candidates=[role],
+                                         why=f"{winner!r} is also proposed as {role}")
 
 
 def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str = "register") -> Mapping:

@@ -1,8 +1,6 @@
 """What validation finds: one :class:`Problem` per cell, a :class:`TableCheck` per table, a report per run."""
 from __future__ import annotations
 
-import re
-
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,20 +27,10 @@ class Problem:
     check: str = ""  # short stable name of the check, used for counts
 
     def format(self) -> str:
-        """One line for a terminal: control characters of the file's cells (ESC, BEL, …) shown escaped."""
         where = self.file + (f":{self.row}" if self.row else "")
         cell = f" {self.column} '{self.value}'" if self.column else ""
         tag = "" if self.severity == "error" else f" ({self.severity})"
-        return printable(f"{where}{cell}: {self.problem}{tag} — {self.fix}")
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character written as ``\\xNN``: a cell holding terminal escape sequences
-    is shown, never obeyed, by the terminal that prints the message."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+        return f"{where}{cell}: {self.problem}{tag} — {self.fix}"
 
 
 @dataclass

@@ -28,6 +28,7 @@ class RawTable:
     found: pd.DataFrame | None = None  # row issues (pos, column, check, problem, fix, severity)
     extra_problems: list = field(default_factory=list)  # problems on structure rows (e.g. a total)
     rows_structure: int = 0  # title, header, section, subtotal, total, blank and note rows
+    structure: list = field(default_factory=list)  # those rows, with the sums they state and reconcile
     from_document: bool = False  # a published document (read through a mapping), not our template
 
     def __len__(self) -> int:

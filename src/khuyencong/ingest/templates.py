@@ -227,12 +227,11 @@ def survey_rows_from_register(register: pd.DataFrame) -> pd.DataFrame:
                                        "support_year"])
 
 
-def survey_template_from_register(register: pd.DataFrame) -> bytes:
-    """The survey template with its data sheet pre-filled from a register (see :func:`survey_rows_from_register`)."""
+def prefilled_survey(rows: pd.DataFrame) -> bytes:
+    """The survey template with its data sheet pre-filled with ``rows`` (:func:`survey_rows_from_register`)."""
     dataset = ds.DATASETS["survey"]
     wb = openpyxl.load_workbook(io.BytesIO(template_bytes("survey")))
     ws = wb[DATA_SHEET]
-    rows = survey_rows_from_register(register)
     columns = [c.name for c in dataset.columns]
     extra = len(columns)
     for j, (_, header) in enumerate(_FROM_REGISTER, start=extra + 1):

@@ -7,6 +7,7 @@ read through that mapping (:mod:`khuyencong.ingest.annex_table`); every other fi
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -234,34 +235,21 @@ def _official_checks(exports: list[Path]) -> tuple[list[OfficialCheck], list[Pro
     return checks, problems
 
 
-def structure_rows(path: Path) -> list[dict]:
-    """The rows of a mapped file that are not projects (sections, totals, notes …), with what they reconcile."""
-    from khuyencong.ingest.annex_rows import read_annex
-
-    return read_annex(path, load_mapping(mapping_path(path))).structure
-
-
-def dry_run_summary(report: ValidationReport, structure: list[dict]) -> str:
-    """What ``validate`` would say of a file just mapped: rows kept and rejected, totals reconciled, problems."""
-    kinds: dict[str, int] = {}
-    for s in structure:
-        kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+def dry_run(path: Path) -> tuple[str, bool]:
+    """What ``validate`` would say of a file just mapped, from one read: rows kept and rejected, the rows
+    that are not projects, the sums reconciled, the errors and a count of the warnings."""
+    raws, file_problems = read_all([path])
+    report = report_from(check_tables(raws), file_problems, [relative_to_root(path)])
+    structure = raws[0].structure if raws else []
     closing = [s for s in structure if s.get("figures")]
     reconciled = sum(bool(s.get("reconciles")) for s in closing)
+    kinds = Counter(s["kind"] for s in structure)
     lines = [f"validate would read: {report.rows_read} project row(s), {report.rows_read - report.rows_with_errors} "
              f"kept, {report.rows_with_errors} rejected; {len(structure)} other row(s) ("
              + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")",
              f"sums stated in the file: {reconciled} of {len(closing)} reconcile with the rows they close"]
     lines += [f"  {p.format()}" for p in report.problems if p.severity == "error"][:20]
-    warnings = [p for p in report.problems if p.severity != "error"]
+    warnings = Counter(p.check for p in report.problems if p.severity != "error")
     if warnings:
-        lines.append(f"  and {len(warnings)} warning(s): " + ", ".join(f"{k} {n}" for k, n in
-                                                                 _count(p.check for p in warnings).items()))
-    return "\n".join(lines)
-
-
-def _count(items: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in items:
-        out[item] = out.get(item, 0) + 1
-    return out
+        lines.append(f"  and {sum(warnings.values())} warning(s): " + ", ".join(f"{k} {n}" for k, n in warnings.items()))
+    return "\n".join(lines), report.ok
