@@ -144,6 +144,28 @@ def fmt_number(x, lang: str = "vi", decimals: int | None = None) -> str:
     return _localise(format_vn(x, decimals), lang)
 
 
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+
+
+def fmt_date(iso: str, lang: str = "vi") -> str:
+    """``"2019-05-12"`` → ``"12/5/2019"`` (vi) or ``"12 May 2019"`` (en); a year or year-month alone
+    keeps what it says; other text is returned as given."""
+    check_lang(lang)
+    parts = str(iso).strip().split("-")
+    if not all(p.isdigit() for p in parts) or len(parts) > 3 or len(parts[0]) != 4:
+        return str(iso)
+    numbers = [int(p) for p in parts]
+    if len(numbers) == 1:
+        return parts[0]
+    if not 1 <= numbers[1] <= 12:
+        return str(iso)
+    if lang == "vi":
+        return "/".join(str(n) for n in reversed(numbers))
+    day = f"{numbers[2]} " if len(numbers) == 3 else ""
+    return f"{day}{_MONTHS_EN[numbers[1] - 1]} {parts[0]}"
+
+
 def fmt_pct(fraction, lang: str = "vi", decimals: int | None = 1) -> str:
     """A fraction as a percentage: ``0.153`` → ``"15,3%"`` (vi) / ``"15.3%"`` (en)."""
     check_lang(lang)

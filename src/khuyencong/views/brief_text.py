@@ -9,7 +9,7 @@ clearly different".
 from __future__ import annotations
 
 from html import escape
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -106,13 +106,20 @@ def fmt_value(measure: str, value, lang: str, signed: bool = False) -> str:
     return ("+" + text) if signed and value > 0 else text
 
 
-def _cell(row, lang: str, synthetic: bool) -> str:
-    text = fmt_value(row.measure, row.value, lang)
+def cell_parts(row, lang: str, synthetic: bool) -> tuple[str, str, str]:
+    """(estimate, "[low; high]" or "", "true: x" or "") of one headline row, as text in ``lang``."""
+    interval = ""
     if np.isfinite(row.low) and np.isfinite(row.high):
-        text += f" [{fmt_value(row.measure, row.low, lang)}; {fmt_value(row.measure, row.high, lang)}]"
-    if synthetic and np.isfinite(row.truth):
-        text += " · " + i18n.t("br_truth_cell", lang, value=fmt_value(row.measure, row.truth, lang))
-    return text
+        interval = f"[{fmt_value(row.measure, row.low, lang)}; {fmt_value(row.measure, row.high, lang)}]"
+    true = i18n.t("br_truth_cell", lang, value=fmt_value(row.measure, row.truth, lang)) \
+        if synthetic and np.isfinite(row.truth) else ""
+    return fmt_value(row.measure, row.value, lang), interval, true
+
+
+def cell_text(parts: Sequence[str]) -> str:
+    """:func:`cell_parts` on one line: "estimate [low; high] · true: x"."""
+    value, interval, true = parts
+    return value + (f" {interval}" if interval else "") + (f" · {true}" if true else "")
 
 
 def _note(row, lang: str) -> str:
@@ -139,34 +146,50 @@ def why_no_estimate(measure: str, missing: Sequence[str], lang: str = "vi") -> s
     return _no_table(measure, missing, lang) if lacking(measure, missing) else i18n.t("br_note_too_few", lang, n=0)
 
 
-def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False,
-                   missing: Sequence[str] = ()) -> pd.DataFrame:
-    """:func:`headlines` as a display table: one row per measure, one column per area ("value
-    [95% interval]", plus the true value when ``synthetic``), and a note column. A measure that
-    needs a table among ``missing`` (tables without rows) says so in the note instead."""
-    names = list(dict.fromkeys(table["area"]))
+NO_COMPARISON = ("—", "", "")  # a region or country cell that would repeat the province's own numbers
+
+
+def headline_lines(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False,
+                   missing: Sequence[str] = ()) -> list[dict]:
+    """:func:`headlines` output as the brief's lines: one per measure with ``measure``, ``label``,
+    ``cells`` (area name → :func:`cell_parts`, :data:`NO_COMPARISON` where the region or country
+    holds only the province's own data) and ``note``. A measure that needs a table among
+    ``missing`` (tables without rows) says so in the note instead."""
     out = []
     for measure in [m for m in MEASURES if m in set(table["measure"])]:
         part = table.loc[table["measure"] == measure]
-        line = {i18n.t("indicator", lang): measure_label(measure, lang)}
-        line.update({name: "" for name in names})
-        notes = []
-        first = part.iloc[0] if len(part) else None
+        cells, notes = {}, []
+        first = part.iloc[0]
         for row in part.itertuples():
-            if first is not None and row.Index != first.name and own_data_only(first, part.loc[row.Index]):
-                line[row.area] = "—"  # the region or country would repeat the province's own numbers
+            if row.Index != first.name and own_data_only(first, part.loc[row.Index]):
+                cells[row.area] = NO_COMPARISON
                 notes.append(f"{row.area}: {i18n.t('br_cmp_only_own', lang)}")
                 continue
-            line[row.area] = _cell(row, lang, synthetic)
+            cells[row.area] = cell_parts(row, lang, synthetic)
             if _note(row, lang) and not lacking(measure, missing):
                 notes.append(f"{row.area}: {_note(row, lang)}")
         if lacking(measure, missing):
             notes.append(_no_table(measure, missing, lang))
         if measure in DESCRIPTIVE:
             notes.append(i18n.t("br_note_descriptive", lang))
-        line[i18n.t("cf_col_note", lang)] = "; ".join(notes)
-        out.append(line)
-    return pd.DataFrame(out)
+        out.append({"measure": measure, "label": measure_label(measure, lang), "cells": cells,
+                    "note": "; ".join(notes)})
+    return out
+
+
+def headline_table(table: pd.DataFrame, lang: str = "vi", synthetic: bool = False,
+                   missing: Sequence[str] = ()) -> pd.DataFrame:
+    """:func:`headline_lines` as a display table: one row per measure, one column per area ("value
+    [95% interval]", plus the true value when ``synthetic``), and a note column."""
+    names = list(dict.fromkeys(table["area"]))
+    rows = []
+    for line in headline_lines(table, lang, synthetic, missing):
+        row = {i18n.t("indicator", lang): line["label"]}
+        for name in names:
+            row[name] = cell_text(line["cells"].get(name, ("", "", "")))
+        row[i18n.t("cf_col_note", lang)] = line["note"]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- title and status box
@@ -179,12 +202,30 @@ def title(sel, lang: str | None = None) -> str:
     return f"# {i18n.t('br_title', lang, area=sel.label)}\n\n**{sub}**"
 
 
-def status_box(data_status: str, lang: str = "vi") -> str:
-    """A prominent HTML box stating whether the numbers are REAL or SYNTHETIC (invented demo data)."""
+def tables_used(statuses: Mapping[str, str | None], lang: str = "vi") -> tuple[str, str]:
+    """(the tables with rows, each with its status; the tables without rows, "" when none) in
+    ``lang``: what a brief's data-status box names, from :attr:`Context.statuses`."""
+    used = [i18n.t("br_table_status", lang, table=i18n.t(f"br_table_{name}", lang),
+                   status=i18n.t(f"br_status_word_{status}", lang))
+            for name, status in statuses.items() if status is not None]
+    absent = [i18n.t(f"br_table_{name}", lang) for name, status in statuses.items() if status is None]
+    return ", ".join(used) or "–", i18n.t("br_tables_absent", lang, tables=", ".join(absent)) if absent else ""
+
+
+def status_texts(data_status: str, statuses: Mapping[str, str | None], lang: str = "vi") -> tuple[str, str]:
+    """(heading, body) of the data-status box: REAL or SYNTHETIC, and exactly the tables used."""
+    kind = "synthetic" if str(data_status).upper().startswith("SYNTHETIC") else "real"
+    used, absent = tables_used(statuses, lang)
+    body = i18n.t(f"br_status_{kind}", lang, tables=used) + (f" {absent}" if absent else "")
+    return i18n.t(f"br_status_{kind}_title", lang), body
+
+
+def status_box(data_status: str, statuses: Mapping[str, str | None], lang: str = "vi") -> str:
+    """A prominent HTML box stating whether the numbers are REAL or SYNTHETIC (invented demo data)
+    and which tables they come from."""
     synthetic = str(data_status).upper().startswith("SYNTHETIC")
-    kind = "synthetic" if synthetic else "real"
     colour, background = ("#b00020", "#fdecee") if synthetic else ("#1b5e20", "#edf7ee")
-    head, body = i18n.t(f"br_status_{kind}_title", lang), i18n.t(f"br_status_{kind}", lang)
+    head, body = status_texts(data_status, statuses, lang)
     return (f'<div style="border:3px solid {colour};background:{background};padding:0.8em 1em;'
             f'margin:0.5em 0;font-size:1.05em"><strong style="color:{colour}">{escape(head)}</strong>'
             f"<br>{escape(body)}</div>")
