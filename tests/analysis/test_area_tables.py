@@ -59,7 +59,7 @@ def test_a_briefs_slice_equals_its_own_computation(demo, cache_dir, monkeypatch,
     frames, truth = demo
     monkeypatch.setattr(paths, "derived_dir", lambda: cache_dir)
     sel = selection.select(province, 2012, 2024, "2025", lang)
-    by_province = brief.cofunding_by_province(frames["register"], sel, N, SEED)
+    by_province = area_tables.cofunding_by_province(frames["register"], sel.boundaries, sel.start_year, sel.end_year, N, SEED)
     years = frames["register"].loc[frames["register"]["year"].between(2012, 2024)]
     direct = metrics.bootstrap_cofunding(years, by=sel.code_column, n_boot=N, seed=SEED)
     pd.testing.assert_frame_equal(by_province, direct, check_exact=True)

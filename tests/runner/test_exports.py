@@ -80,7 +80,7 @@ def test_formats_per_notebook_and_the_command_line_override(tmp_path):
     ("formats: [html, odt]\n" + BLOCKS, "formats: unknown format(s) ['odt']"),
     (BLOCKS.replace("inputs: [register]}", "inputs: [register], formats: [docx]}"), "10_cofunding): formats: only "),
     ("map_headline: growth\n" + BLOCKS, "map_headline must be one of cofunding_ratio, productivity_effect, "
-                                        "cost_per_trainee, plan_attainment, plan_attainment_trainees, got 'growth'"),
+                                        "cost_per_trainee, plan_attainment_trainees, got 'growth'"),
 ])
 def test_bad_formats_and_map_headline_are_configuration_errors(tmp_path, text, expected):
     with pytest.raises(ConfigurationError) as info:
@@ -88,7 +88,7 @@ def test_bad_formats_and_map_headline_are_configuration_errors(tmp_path, text, e
     assert "reports.yml" in str(info.value) and expected in str(info.value)
 
 
-@pytest.mark.parametrize("headline", ["productivity_effect", "plan_attainment"])
+@pytest.mark.parametrize("headline", ["productivity_effect", "plan_attainment_trainees"])
 def test_map_headline_is_read(tmp_path, headline):
     assert _config(tmp_path, f"map_headline: {headline}\n" + BLOCKS).map_headline == headline
 
@@ -186,5 +186,5 @@ def test_without_a_browser_reports_yml_pdfs_are_left_out_and_the_rest_is_publish
     (root / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("KHUYENCONG_CHROMIUM", "no-such-browser-here")
     assert run(root, workers=1) == 0
-    assert "PDF left out" in capsys.readouterr().out
+    assert "PDF of the analysis notebooks left out" in capsys.readouterr().out
     assert list((root / "reports").rglob("*.html")) and not list((root / "reports").rglob("*.pdf"))

@@ -94,9 +94,8 @@ def test_index_renders_in_headless_chromium_on_a_phone(reports, tmp_path):
 # ---------------------------------------------------------------- headlines, intervals, maps (no runs)
 
 EXTENDED = {"cost_per_trainee": ("cost_per_trainee_low", "cost_per_trainee_high"),
-            "plan_attainment": ("plan_attainment_low", "plan_attainment_high"),
             "plan_attainment_trainees": ("plan_attainment_trainees_low", "plan_attainment_trainees_high")}
-CURRENT = {"cofunding_ratio": ("cofunding_low", "cofunding_high"),
+CURRENT = {"cofunding_ratio": ("cofunding_ratio_low", "cofunding_ratio_high"),
            "productivity_effect": ("productivity_effect_low", "productivity_effect_high")}
 
 
@@ -134,20 +133,23 @@ def test_every_headline_with_an_interval_shows_it(monkeypatch, extended):
     assert cells["cofunding_ratio"] == "{:.2f} [{:.2f}; {:.2f}]".format(*expected)
 
 
-def test_money_and_trainee_attainment_are_named_apart():
-    for lang, money, trainees in (("en", "(money)", "(trainees)"), ("vi", "(kinh phí)", "(học viên)")):
-        assert money in site._label("plan_attainment", lang) and trainees not in site._label("plan_attainment", lang)
-        assert trainees in site._label("plan_attainment_trainees", lang)
+def test_the_index_writes_numbers_as_the_briefs_do():
+    """Issue 19: one home for a headline: the index formats it with the brief's own rule."""
+    from khuyencong.views.brief_text import fmt_value
+
+    for col, measure in headlines.MEASURES.items():
+        for value in (0.9876, 12.345, 1234.5):
+            assert site._fmt(col, value, "vi") == fmt_value(measure, value, "vi")
 
 
 def test_the_configured_map_shows_without_javascript_and_the_others_wait():
     maps = {"2025": [{"key": k, "label": k, "href": f"maps/2025-{k}.vi.svg"} for k in site.MAP_HEADLINES]}
     numbers = _numbers(headlines.HEADLINES)
     html = site.render("vi", [("2025", _places(), [], numbers)], {}, "SYNTHETIC", "abc", "2025-07-01", (2012, 2024),
-                       maps=maps, map_headline="plan_attainment")
+                       maps=maps, map_headline="plan_attainment_trainees")
     figures = re.findall(r'<figure class="map" data-headline="([a-z_]+)"( hidden)?>', html)
     assert [k for k, _ in figures] == list(site.MAP_HEADLINES)
-    assert [k for k, hidden in figures if not hidden] == ["plan_attainment"]
+    assert [k for k, hidden in figures if not hidden] == ["plan_attainment_trainees"]
     assert '<p class="map-choice" hidden>' in html  # the switch appears only with JavaScript
     assert "— dữ liệu SYNTHETIC" in html  # each map's caption states the data status
 

@@ -163,11 +163,22 @@ def _table(link=(0.3, 0.1, 0.5)):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_synthetic_is_stated_in_the_status_box_and_the_reading(lang):
-    box = brief_text.status_box("SYNTHETIC", lang)
-    assert "SYNTHETIC" in box and i18n.t("br_status_synthetic", lang) in box.replace("&#x27;", "'")
+    statuses = {"register": "SYNTHETIC", "survey": None}
+    box = brief_text.status_box("SYNTHETIC", statuses, lang)
+    table = i18n.t("br_table_register", lang)
+    assert "SYNTHETIC" in box and i18n.t("br_status_synthetic", lang, tables=f"{table} ({i18n.t('br_status_word_SYNTHETIC', lang)})") \
+        in box.replace("&#x27;", "'")
     lines = brief_text.reading(_table(), lang, "SYNTHETIC")
     assert "SYNTHETIC" in lines[0] and i18n.t("br_read_synthetic", lang, area="Test Province") in lines[0]
-    assert "SYNTHETIC" not in brief_text.status_box("REAL", lang)
+    assert "SYNTHETIC" not in brief_text.status_box("REAL", {"register": "REAL"}, lang)
+
+
+def test_the_status_box_names_exactly_the_tables_used():
+    """Issue 19: the REAL box claimed a register, plans, a survey and statistics when only the register was given."""
+    head, body = brief_text.status_texts("REAL", {"register": "REAL", "survey": None, "plans": None,
+                                                  "province_stats": None}, "vi")
+    assert "sổ đề án (số liệu thật)" in body and "Không có: khảo sát cơ sở, kế hoạch, thống kê tỉnh." in body
+    assert body.count("kế hoạch") == 1 and "data/" not in body and head == i18n.t("br_status_real_title", "vi")
     assert not any("SYNTHETIC" in line for line in brief_text.reading(_table(), lang, "REAL"))
 
 

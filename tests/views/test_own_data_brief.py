@@ -54,7 +54,7 @@ def test_own_register_to_brief(fresh: Path, capsys) -> None:
     (raw / "inputs.yml").write_text(DECLARATION, encoding="utf-8")
 
     code = main(["report", "--province", "Hải Phòng", "--notebook", "90_province_report", "--lang", "vi",
-                 "--formats", "html,docx"])  # the PDF is the browser's (tests/runner/test_pdf.py)
+                 "--formats", "html,pdf,docx"])  # the brief's PDF is typeset: no browser
     out = capsys.readouterr().out
     assert code == 0, out
     assert "register: REAL, 1 file(s), 6 rows kept, 0 rejected" in out
@@ -77,3 +77,19 @@ def test_own_register_to_brief(fresh: Path, capsys) -> None:
     assert "không tính được vì không có số liệu khảo sát cơ sở" in html  # the reading and the table say why
     assert "tỉnh cũ Hải Phòng (nay thuộc Hải Phòng)" in html and "chỉ gồm Hải Dương" in html  # caveats
     assert "MÔ PHỎNG" not in html and "SYNTHETIC" not in html
+
+    # Issue 19: the PDF and Word brief make no comparison they cannot make and claim no table they did not use
+    import docx
+    import pdfplumber
+
+    with pdfplumber.open(folder / "90_province_report.pdf") as pdf:
+        pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
+    text = "\n".join(pages)
+    assert len(pages) <= 3 and "số liệu 2013" in pages[0] and "2012–2024" not in pages[0]  # the data's period
+    assert "sổ đề án (số liệu thật)" in pages[0] and "Không có: khảo sát cơ sở, kế hoạch, thống kê tỉnh." in pages[0]
+    assert "không so sánh được: chỉ có số liệu của chính tỉnh này" in text
+    value = i18n.fmt_number(round(ratio, 2), "vi", 2)
+    assert "không khác biệt rõ" not in text and "(cả nước): chỉ có" not in text  # no caveat repeated for the country
+    assert "Không vẽ được cường độ chi theo năm" in text  # one line, not an empty chart
+    row = [c.text for c in docx.Document(folder / "90_province_report.docx").tables[0].rows[1].cells]
+    assert row[1].startswith(value) and row[2] == row[3] == "—"

@@ -35,10 +35,8 @@ from khuyencong.files import atomic_path, atomic_write_text
 log = logging.getLogger(__name__)
 
 TABLES = ("register", "survey", "plans", "province_stats")
-N_BOOT, SEED = 499, 20120521  # notebook 90's default draws and seed: what the runner precomputes, what the index shows
+N_BOOT, SEED = 999, 20120521  # every notebook's draws and seed (90 and 10 alike): what the runner precomputes
 FORMAT = 1  # bump when the stored layout changes
-#: Index-only rows: plan attainment of the state-support budget (money), as the index has shown it.
-SUPPORT_ATTAINMENT = "plan_attainment_state_support"
 #: Row blocks of a brief, in its order: within a block, the areas in turn.
 BLOCKS = (("cofunding_ratio",), ("productivity_effect",), ("cost_per_trainee",), ("cost_per_establishment",),
           ("plan_attainment",), area_rows.DESCRIPTIVE, ("grdp_link",))
@@ -46,7 +44,7 @@ BLOCKS = (("cofunding_ratio",), ("productivity_effect",), ("cost_per_trainee",),
 
 @dataclass(frozen=True)
 class AreaTables:
-    """``rows``: :data:`area_rows.COLUMNS` of every area (+ :data:`SUPPORT_ATTAINMENT`); ``key``: the cache key."""
+    """``rows``: :data:`area_rows.COLUMNS` of every area; ``key``: the cache key."""
 
     rows: pd.DataFrame
     key: str
@@ -105,8 +103,7 @@ def load(frames: Mapping[str, pd.DataFrame], boundaries: str, start_year: int, e
 
 def every_area_rows(frames: Mapping[str, pd.DataFrame], sel, n_boot: int, seed: int, truth: Mapping | None,
                     by_province: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows :func:`load` caches: every area's brief rows (those its tables allow), then the
-    index's attainment of the state-support budget (:data:`SUPPORT_ATTAINMENT`)."""
+    """The rows :func:`load` caches: every area's brief rows (those its tables allow)."""
     areas = area_rows.every_area(sel.boundaries)
     register, survey, plans, stats = (frames.get(n) for n in TABLES)
     rows = []
@@ -122,8 +119,6 @@ def every_area_rows(frames: Mapping[str, pd.DataFrame], sel, n_boot: int, seed: 
             rows += area_rows.growth_rows(growth, sel, areas, n_boot, seed, truth)
     if plans is not None:
         rows += area_rows.attainment_rows(plans, sel, areas, n_boot=n_boot, seed=seed, truth=truth)
-        rows += area_rows.attainment_rows(plans, sel, areas, "state_support", n_boot, seed, truth,
-                                          measure=SUPPORT_ATTAINMENT)
     return pd.DataFrame(rows, columns=list(area_rows.COLUMNS))
 
 

@@ -23,8 +23,7 @@ _KERNEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # Jupyter kernel names
 _SCALAR = (str, int, float, bool, type(None))
 _RESERVED_PARAMS = {"province", "start_year", "end_year", "boundaries", "lang", "processed_dir", "output_dir"}
 # Headlines the province map can be coloured by (``map_headline:``); the first is the default.
-MAP_HEADLINES = ("cofunding_ratio", "productivity_effect", "cost_per_trainee", "plan_attainment",
-                 "plan_attainment_trainees")
+MAP_HEADLINES = ("cofunding_ratio", "productivity_effect", "cost_per_trainee", "plan_attainment_trainees")
 # Tables shared by many runs that ``khuyencong run`` computes once, under its lock, before the runs
 # of the notebooks that list them under ``shared:`` (``area_tables``: analysis.area_tables).
 SHARED_TABLES = ("area_tables",)
@@ -146,11 +145,11 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
 
 def _formats(value: Any, what: str, name: str | None = None) -> tuple[str, ...]:
     """Checked formats; a Word version only for the notebooks that have one."""
-    from khuyencong.runner.exports import DOCX_NOTEBOOKS, check_formats
+    from khuyencong.runner.exports import BRIEF_NOTEBOOKS, check_formats
 
     formats = check_formats(_list(value, what), lambda m: ConfigError(f"{CONFIG_NAME}: {what}: {m}"))
-    if name is not None and "docx" in formats and name not in DOCX_NOTEBOOKS:
-        raise ConfigError(f"{CONFIG_NAME}: {what}: only {', '.join(DOCX_NOTEBOOKS)} has a Word (docx) "
+    if name is not None and "docx" in formats and name not in BRIEF_NOTEBOOKS:
+        raise ConfigError(f"{CONFIG_NAME}: {what}: only {', '.join(BRIEF_NOTEBOOKS)} has a Word (docx) "
                           f"version; remove docx here")
     return formats
 

@@ -2,8 +2,10 @@
 
 :func:`tidy` cleans the stored notebook before its HTML is made: Python warnings and other
 stderr output go to the run log instead of the report, and pandas' 0, 1, 2 … row numbers are
-dropped from tables. :func:`export` then prints the HTML to PDF (:mod:`khuyencong.runner.pdf`)
-and builds the Word brief (:mod:`khuyencong.views.docx_brief`) when those formats are asked for.
+dropped from tables. :func:`export` then writes the formats asked for: a brief's PDF is typeset
+from the document the brief saved (:mod:`khuyencong.views.typeset`, no browser) and its Word file
+built from the same document (:mod:`khuyencong.views.docx_brief`); any other notebook's PDF is its
+HTML printed by headless Chromium (:mod:`khuyencong.runner.pdf`), only when asked for.
 :func:`leaks` finds what must never reach a published report (absolute paths, warnings).
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Iterable
 
 FORMATS = ("html", "pdf", "docx")
 DEFAULT_FORMATS = ("html",)
-DOCX_NOTEBOOKS = ("90_province_report",)   # the notebooks that have a Word version
+BRIEF_NOTEBOOKS = ("90_province_report",)   # notebooks saving a brief document: typeset PDF and Word
 _STDERR = "stderr"
 _EMPTY_INDEX_HEAD = re.compile(r"(<thead>\s*<tr[^>]*>)\s*<th></th>")
 _ROW_NUMBER = re.compile(r"(<tr>)\s*<th>(\d+)</th>")
@@ -87,32 +89,33 @@ def leaks(text: str) -> list[str]:
     return found + [m.group(0) for m in _this_machine().finditer(text) if not any(m.group(0) in f for f in found)]
 
 
-def _synthetic(html: str, lang: str) -> bool:
-    from khuyencong.core import i18n
-
-    return i18n.t("synthetic_note", lang) in html
+def needs_browser(name: str, formats: Iterable[str]) -> bool:
+    """Whether notebook ``name``'s ``formats`` need Chromium (a PDF printed from HTML)."""
+    return "pdf" in formats and name not in BRIEF_NOTEBOOKS
 
 
 def export(nb_path: Path, spec: dict) -> list[Path]:
     """Write the formats beyond HTML (``spec["formats"]``) of the run stored at ``nb_path``, its
-    HTML beside it; ``spec`` is the run's worker spec (:func:`khuyencong.runner.execute.execute_run`)."""
+    HTML and saved outputs beside it; ``spec`` is the run's worker spec
+    (:func:`khuyencong.runner.execute.execute_run`)."""
     from khuyencong.core import i18n
 
-    formats, parameters, title = spec.get("formats", ()), spec["parameters"], spec.get("title", "")
-    if not set(formats) - {"html"}:
-        return []
-    html_path = nb_path.with_suffix(".html")
-    lang = parameters["lang"]
-    synthetic = _synthetic(html_path.read_text(encoding="utf-8"), lang)
+    formats, parameters, title, name = spec.get("formats", ()), spec["parameters"], spec.get("title", ""), spec["name"]
     written = []
+    if name in BRIEF_NOTEBOOKS:
+        from khuyencong.views import docx_brief, typeset
+
+        if "pdf" in formats:
+            written.append(typeset.pdf(nb_path.parent, nb_path.with_suffix(".pdf")))
+        if "docx" in formats:
+            written.append(docx_brief.save(docx_brief.from_run(nb_path.parent), nb_path.with_suffix(".docx")))
+        return written
     if "pdf" in formats:
         from khuyencong.runner import pdf
 
+        html_path = nb_path.with_suffix(".html")
+        lang = parameters["lang"]
+        synthetic = i18n.t("synthetic_note", lang) in html_path.read_text(encoding="utf-8")
         banner = i18n.t("synthetic_note" if synthetic else "pdf_real_note", lang)
         written.append(pdf.html_to_pdf(html_path, nb_path.with_suffix(".pdf"), banner, title, synthetic))
-    if "docx" in formats and spec["name"] in DOCX_NOTEBOOKS:
-        from khuyencong.views import docx_brief
-
-        doc = docx_brief.from_run(nb_path.parent, parameters, "SYNTHETIC" if synthetic else "REAL")
-        written.append(docx_brief.save(doc, nb_path.with_suffix(".docx")))
     return written

@@ -135,24 +135,25 @@ def _precompute_shared(todo: list[Planned]) -> None:
 def _formats(options: Options, runs: list[Run]) -> tuple[tuple[str, ...] | None, list[Run]]:
     """``--formats`` (None: each notebook's formats from reports.yml) and the runs to make.
 
-    A PDF needs the browser now, not after the runs. Asked for on the command line, a missing browser is
-    an error (exit 5); asked for by reports.yml, the PDFs are left out with a warning and everything else
-    is published, so a machine without Chromium still runs ``make report``.
+    Briefs are typeset without a browser. The PDF of any other notebook is its HTML printed by
+    Chromium, so it needs the browser now, not after the runs: asked for on the command line, a
+    missing browser is an error (exit 5); asked for by reports.yml, those PDFs are left out with a
+    warning and everything else is published.
     """
-    from khuyencong.runner.exports import check_formats
+    from khuyencong.runner.exports import check_formats, needs_browser
     from khuyencong.runner.pdf import browser
 
     formats = check_formats(options.formats, ConfigError) if options.formats else None
-    if not any("pdf" in r.formats(formats) for r in runs):
+    if not any(needs_browser(r.notebook.name, r.formats(formats)) for r in runs):
         return formats, runs
     try:
         browser()
     except EnvironmentProblem as exc:
         if formats is not None:
             raise
-        log.warning("PDF left out: %s. The other formats are published; install Chromium for the PDFs.",
-                    str(exc).split(": install", 1)[0])
-        return None, [_without_pdf(r) for r in runs]
+        log.warning("PDF of the analysis notebooks left out: %s. The briefs' PDFs and every other format are "
+                    "published; install Chromium for the others.", str(exc).split(": install", 1)[0])
+        return None, [r if not needs_browser(r.notebook.name, r.formats(None)) else _without_pdf(r) for r in runs]
     return formats, runs
 
 

@@ -38,14 +38,10 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _STATE_FILE = "site_outputs.json"
 #: Index columns: headline column of :func:`analysis.headlines.headline_numbers` → its label key.
 _LABELS = {"cofunding_ratio": "site_h_cofunding", "productivity_effect": "site_h_productivity_effect",
-           "productivity_gain": "site_h_productivity_gain", "cost_per_trainee": "site_h_cost_per_trainee",
-           "plan_attainment": "site_h_plan_attainment_money",
-           "plan_attainment_trainees": "site_h_plan_attainment_trainees"}
-_PERCENT = ("productivity_effect", "productivity_gain", "plan_attainment", "plan_attainment_trainees")
+           "cost_per_trainee": "site_h_cost_per_trainee", "plan_attainment_trainees": "site_h_plan_attainment_trainees"}
 #: Where each headline's numbers come from (the map's source note).
 _MAP_SOURCES = {"cofunding_ratio": "site_map_src_register", "cost_per_trainee": "site_map_src_register",
-                "productivity_effect": "site_map_src_survey", "plan_attainment": "site_map_src_plans",
-                "plan_attainment_trainees": "site_map_src_plans"}
+                "productivity_effect": "site_map_src_survey", "plan_attainment_trainees": "site_map_src_plans"}
 
 
 class Section(NamedTuple):
@@ -88,11 +84,13 @@ def _label(col: str, lang: str, interval: bool = True) -> str:
 
 
 def _fmt(key: str, value: float, lang: str) -> str:
+    """A headline as the briefs write it (same rounding, same digits)."""
+    from khuyencong.analysis.headlines import MEASURES
+    from khuyencong.views.brief_text import fmt_value
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return i18n.t("site_no_value", lang)
-    if key in _PERCENT:
-        return i18n.fmt_pct(float(value), lang, 1)
-    return i18n.fmt_number(float(value), lang, 2)
+    return fmt_value(MEASURES[key], float(value), lang)
 
 
 def _link(run: Run, text: str, css: str = "") -> dict:
@@ -269,8 +267,6 @@ def render(lang: str, sections: list[tuple], statuses: dict[str, str],
     """The index page in ``lang``; ``sections``: :class:`Section` (or the same fields as a tuple; a
     missing status is ``data_status``); ``real``: the REAL section shown first (:func:`_real_section`),
     None for none; ``maps`` and ``bundles``: boundaries → :func:`_maps` / :func:`_bundles`."""
-    from khuyencong.analysis.headlines import MIN_GAINS
-
     chosen = [Section(*s[:4], s[4] if len(s) > 4 and s[4] else data_status) for s in sections]
     other = "en" if lang == "vi" else "vi"
     meta = " · ".join([i18n.t("site_period", lang, start=years[0], end=years[1]),
@@ -286,7 +282,7 @@ def render(lang: str, sections: list[tuple], statuses: dict[str, str],
         real=real, sections=shown,
         headlines=[{"key": k, "label": _label(k, lang), "definition": i18n.t(_LABELS[k] + "_def", lang)}
                    for k in _columns()],
-        footer_note=i18n.t("site_headline_note", lang, min_gains=MIN_GAINS))
+        footer_note=i18n.t("site_headline_note", lang))
 
 
 def build_site(places: dict[str, list[Place]], runs: list[Run], statuses: dict[str, str], data_version: str,

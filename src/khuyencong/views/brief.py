@@ -59,21 +59,14 @@ def labelled(rows: pd.DataFrame | list[dict], sel) -> pd.DataFrame:
     return out.assign(area=out["level"].map(names)).reindex(columns=list(COLUMNS))
 
 
-# ---------------------------------------------------------------- co-funding and all headlines
-
-def cofunding_by_province(register: pd.DataFrame, sel, n_boot: int = 499, seed: int = 0) -> pd.DataFrame:
-    """:func:`metrics.bootstrap_cofunding` per province on the selection's boundaries and years
-    (the ranking figure and the province's headline share these draws), computed once per data
-    version (:func:`area_tables.cofunding_by_province`)."""
-    return area_tables.cofunding_by_province(register, sel.boundaries, sel.start_year, sel.end_year, n_boot, seed)
-
+# ---------------------------------------------------------------- all headlines
 
 def headlines(frames: Mapping[str, pd.DataFrame], sel, n_boot: int = 499, seed: int = 0,
               truth: Mapping | None = None, by_province: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every headline of the brief, one row per measure × area (columns :data:`COLUMNS`).
 
     ``frames``: processed ``register``, ``survey``, ``plans`` and ``province_stats``; ``truth``:
-    the SYNTHETIC sidecar (adds the true values); ``by_province``: :func:`cofunding_by_province`
+    the SYNTHETIC sidecar (adds the true values); ``by_province``: :func:`area_tables.cofunding_by_province`
     output, so the ranking figure and the table show the same interval (without it, the province's
     own bootstrap). The rows are the selection's slice of :func:`area_tables.load`.
     """

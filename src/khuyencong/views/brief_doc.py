@@ -152,7 +152,7 @@ def subtitle(ctx) -> str:
     boundaries = i18n.t(f"boundaries_{sel.boundaries}", lang)
     if years is None:
         return i18n.t("br_period_none", lang, boundaries=boundaries, start=sel.start_year, end=sel.end_year)
-    return i18n.t("br_period", lang, boundaries=boundaries, start=years[0], end=years[1])
+    return i18n.t("br_period", lang, boundaries=boundaries, period=_period(*years))
 
 
 def data_years(ctx) -> tuple[int, int] | None:

@@ -400,8 +400,13 @@ def _rejected_line(counts: pd.DataFrame | None, sel, lang: str) -> str:
 
 
 def _sample_lines(table: pd.DataFrame, lang: str) -> list[str]:
+    """Small samples, once per measure where the region or country holds only the province's rows."""
     lines = []
+    first = table.groupby("measure", sort=False).head(1)
     for row in table.itertuples():
+        main = first.loc[first["measure"] == row.measure].iloc[0]
+        if main.name != row.Index and own_data_only(main, table.loc[row.Index]):
+            continue
         what = measure_label(row.measure, lang)
         area = _name(table.loc[row.Index], lang)
         if row.note == "too_few":
