@@ -55,7 +55,7 @@ TARGETS = {
     "clean_register_rows_per_s": (">=", 200_000, "rows/s"),
     "clean_peak_rss_1m": ("<=", 2.0, "GB"),
     "clean_time_per_row_1m_vs_100k": ("<=", 1.2, "ratio"),
-    "pdf_docx_added_s_per_brief": ("<=", 0.5, "s"),
+    "pdf_docx_added_s_per_brief": ("<=", 0.3, "s"),
     "worker_seconds_per_run": ("<=", 2.0, "s"),     # issue 13: the matrix, 2 workers, warm kernels
     "overhead_per_run_s": ("<=", 0.5, "s"),
 }

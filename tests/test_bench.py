@@ -242,45 +242,48 @@ def test_the_xlsx_child_runs_through_bench_dispatch(tmp_path):
     assert out["sheet"]["ours"]["cells_per_s"] > 0 and "openpyxl_full" not in out["demo"]
 
 
-def _formats_section(html_wall: float, all_wall: float) -> dict:
+def _formats_section(html_wall: float, all_wall: float, typeset: float = 0.04, chromium: bool = True) -> dict:
     def timed(median_s, n):
         return {"median_s": median_s, "samples_s": [median_s] * n}
 
-    return {"provinces": ["ha-noi", "hue", "ca-mau"], "lang": "vi", "browser": "/usr/bin/chromium",
+    direct = {"slug": "ha-noi", "pdf_pages": 2, "pdf_kb": 210.0, "docx_kb": 150.0,
+              "pdf_typeset": {**timed(typeset, 5), "warmup_s": 0.2}, "docx": timed(0.09, 5)}
+    if chromium:
+        direct.update(pdf_chromium={**timed(1.4, 5), "warmup_s": 1.9}, chromium_pages=7)
+    return {"provinces": ["ha-noi", "hue", "ca-mau"], "lang": "vi",
+            "browser": "/usr/bin/chromium" if chromium else "no Chromium (chromium, …)",
             "html": {"formats": "html", "wall_s": html_wall, "runs": 3, "load_average_before": 1.5,
                      "durations_s": [9.0, 8.5, 8.0]},
             "all": {"formats": "html,pdf,docx", "wall_s": all_wall, "runs": 3, "load_average_before": 2.0,
-                    "durations_s": [11.2, 9.1, 8.9]},
-            "direct": {"slug": "ha-noi", "synthetic": True, "pdf_pages": 6, "pdf_kb": 410.0, "docx_kb": 150.0,
-                       "pdf_warm": {**timed(0.3, 5), "warmup_s": 1.9}, "pdf_fresh": timed(1.4, 3),
-                       "docx": timed(0.12, 5)}}
+                    "durations_s": [9.2, 8.6, 8.1]},
+            "direct": direct}
 
 
 def test_formats_section_rows(bench, formats):
-    rows = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 31.2))}
+    rows = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 30.6))}
     assert list(rows) == ["brief, HTML only", "brief, HTML + PDF + DOCX", "pdf_docx_added_s_per_brief",
-                          "PDF of one brief, warm browser", "PDF of one brief, fresh browser", "DOCX of one brief"]
+                          "PDF of one brief, typeset (Typst)", "DOCX of one brief",
+                          "PDF of one brief, notebook printed by Chromium (before)"]
     added = rows["pdf_docx_added_s_per_brief"]
-    assert added["value"] == pytest.approx(0.4) and added["target"] == "<= 0.5" and added["pass"] is True
-    assert "PDF 0.30 s + DOCX 0.12 s = 0.42 s" in added["note"] and "+2.2, +0.6, +0.9 s" in added["note"]
+    assert added["value"] == pytest.approx(0.13) and added["target"] == "<= 0.3" and added["pass"] is True
+    assert "typeset PDF 0.040 s + DOCX 0.090 s" in added["note"] and "+0.2, +0.1, +0.1 s" in added["note"]
     assert rows["brief, HTML only"]["value"] == pytest.approx(10.0)
     assert "3 briefs (ha-noi, hue, ca-mau), vi" in rows["brief, HTML only"]["note"]
-    assert "runs took 11.2, 9.1, 8.9 s" in rows["brief, HTML + PDF + DOCX"]["note"]
-    assert rows["PDF of one brief, fresh browser"]["value"] == pytest.approx(1.4)
-    assert "6 pages" in rows["PDF of one brief, warm browser"]["note"] and "1.90 s" in rows[
-        "PDF of one brief, warm browser"]["note"]
-    slow = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 33.0))}
+    assert rows["PDF of one brief, notebook printed by Chromium (before)"]["value"] == pytest.approx(1.4)
+    assert "2 pages" in rows["PDF of one brief, typeset (Typst)"]["note"]
+    slow = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 33.0, typeset=0.3))}
     assert slow["pdf_docx_added_s_per_brief"]["pass"] is False
 
 
-def test_formats_section_skipped_and_run_alone(bench, formats):
-    (row,) = formats.formats_rows({"skipped": "no Chromium (chromium, …)"})
+def test_formats_section_without_chromium_and_run_alone(bench, formats):
+    rows = {r["name"]: r for r in formats.formats_rows(_formats_section(30.0, 30.6, chromium=False))}
+    row = rows["PDF of one brief, notebook printed by Chromium (before)"]
     assert row["pass"] is None and row["note"].startswith("skipped: no Chromium")
-    assert "skipped" in bench.render_table([row]) and "**miss**" not in bench.render_table([row])
+    assert rows["pdf_docx_added_s_per_brief"]["pass"] is True  # the briefs need no browser
     machine = {"cores": 2, "ram_gb": 8.0, "python": "3.11", "git": {"commit": "abc", "dirty": True}}
     alone = {"started": "2026-11-30T00:00:00+00:00", "machine": machine, "load_average_start": [1.0],
              "load_average_end": [2.0], "section_s": 95.0}
-    only = {"formats": {**_formats_section(30.0, 31.2), "alone": alone}}
+    only = {"formats": {**_formats_section(30.0, 30.6), "alone": alone}}
     assert bench.rows_from(only) == formats.formats_rows(only["formats"])
     assert "run alone (`--only formats`)" in bench.readme_header(only) and "95 s" in bench.readme_header(only)
     args = bench.parse_args(["--only", "formats"])

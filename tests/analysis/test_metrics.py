@@ -191,6 +191,3 @@ def test_a_plan_with_nothing_spent_yet_has_no_cofunding_rows_instead_of_an_error
     plan = _register().assign(status="planned", beneficiary_contribution=np.nan)  # an approved plan annex
     out = mt.bootstrap_cofunding(plan, n_boot=99)
     assert out.empty and {"ratio_low", "ratio_high"} <= set(out.columns)
-    from khuyencong.analysis import headlines
-
-    assert np.isnan(headlines._cofunding(plan, "province_code")[headlines.provinces.ALL])  # the index's country value

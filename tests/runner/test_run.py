@@ -397,3 +397,15 @@ def test_shared_tables_are_declared_in_reports_yml():
     assert runconfig._notebook({"name": "nb"}, 0).shared == ()
     with pytest.raises(runconfig.ConfigError, match=r"unknown shared table\(s\) \['everything'\]"):
         runconfig._notebook({"name": "nb", "shared": ["everything"]}, 0)
+
+
+def test_after_a_partial_run_the_index_links_no_report_of_older_data(copy):
+    """Issue 19: after a one-province run on new data the index still linked the other provinces'
+    old briefs as if they were current."""
+    change_rows(copy, {"92"})  # Cần Thơ's rows change; only Hà Nội is run again
+    assert run(copy, provinces=["Hà Nội"]) == 0
+    index = (copy / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="vi/ha-noi/nb_prov/nb_prov.html"' in index
+    assert 'href="vi/can-tho/nb_prov/nb_prov.html"' not in index and "chưa làm lại với số liệu hiện tại" in index
+    assert run(copy, provinces=["Cần Thơ"]) == 0  # remade: linked again
+    assert 'href="vi/can-tho/nb_prov/nb_prov.html"' in (copy / "reports" / "index.html").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from khuyencong.views import brief
+from khuyencong.views import brief_doc
 from khuyencong.views import brief_text
 from khuyencong.views import results
 from khuyencong.analysis import area_rows
@@ -171,6 +172,7 @@ def test_synthetic_is_stated_in_the_status_box_and_the_reading(lang):
     lines = brief_text.reading(_table(), lang, "SYNTHETIC")
     assert "SYNTHETIC" in lines[0] and i18n.t("br_read_synthetic", lang, area="Test Province") in lines[0]
     assert "SYNTHETIC" not in brief_text.status_box("REAL", {"register": "REAL"}, lang)
+    assert not any("SYNTHETIC" in line for line in brief_text.reading(_table(), lang, "REAL"))
 
 
 def test_the_status_box_names_exactly_the_tables_used():
@@ -179,7 +181,6 @@ def test_the_status_box_names_exactly_the_tables_used():
                                                   "province_stats": None}, "vi")
     assert "sổ đề án (số liệu thật)" in body and "Không có: khảo sát cơ sở, kế hoạch, thống kê tỉnh." in body
     assert body.count("kế hoạch") == 1 and "data/" not in body and head == i18n.t("br_status_real_title", "vi")
-    assert not any("SYNTHETIC" in line for line in brief_text.reading(_table(), lang, "REAL"))
 
 
 def test_reading_uses_overlap_for_its_comparative_words():
@@ -281,7 +282,7 @@ def test_rejected_rows_are_counted_for_the_province_on_its_boundaries(tmp_path):
 
 def test_published_reference_points_for_bac_giang():
     sel = params.select("Bắc Giang", 2012, 2024, "legacy", "vi")
-    refs = brief_text.references(published.load_published(), sel)
+    refs = brief_doc.reference_table(brief_doc.references(published.load_published(), sel), "vi")
     values = refs[i18n.t("col.value", "vi")].tolist()
     assert "29.229,2 triệu đồng" in values and "220 đề án" in values
     assert refs[i18n.t("col.source", "vi")].str.len().gt(0).all()

@@ -234,6 +234,7 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
 
     states = {r.run_id: publish.load_state(r) for r in all_runs}
     statuses = {k: v["status"] for k, v in states.items() if v}
+    statuses.update(dict.fromkeys(_stale(all_runs, states, cache, config.kernel), "stale"))
     version = data_version(tables)
     finished = {k: v.get("finished") for k, v in states.items() if v}  # a killed run's records count too
     key = fp.sha256_json({"data": version, "code": fp.package_hash(cache), "statuses": statuses,
@@ -262,6 +263,15 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
     atomic_write_text(marker, json.dumps({"key": key}) + "\n")
     log.info("index: %s, %s, manifest.json", paths.relative_to_root(base / INDEX_FILES["vi"]), INDEX_FILES["en"])
     return []
+
+
+def _stale(all_runs: list[Run], states: dict, cache: fp.HashCache, kernel: str) -> list[str]:
+    """Runs whose published report was made from other input rows than today's: the index must not
+    link them as if they were current (a one-province run leaves the other provinces' old briefs)."""
+    ran = [r for r in all_runs if (states.get(r.run_id) or {}).get("status") == "ok"]
+    planned, _ = plan(ran, cache, False, kernel, None) if ran else ([], None)
+    return [p.run.run_id for p in planned
+            if (p.previous or {}).get("fingerprint", {}).get("inputs") != p.fingerprint["inputs"]]
 
 
 def build_reports(options: Options | None = None) -> int:

@@ -93,11 +93,12 @@ def _fmt(key: str, value: float, lang: str) -> str:
     return fmt_value(MEASURES[key], float(value), lang)
 
 
-def _link(run: Run, text: str, css: str = "") -> dict:
+def _link(run: Run, text: str, css: str = "", stale: bool = False) -> dict:
+    """A report's link and its other formats; none for a report made from other data than today's."""
     html_file = paths.reports_dir() / run.rel_dir / f"{run.notebook.name}.html"
     others = [{"text": ext.upper(), "href": f"{run.rel_dir}/{run.notebook.name}.{ext}"}
               for ext in ("pdf", "docx") if html_file.with_suffix(f".{ext}").exists()]
-    return {"exists": html_file.exists(), "css": css, "lang": run.lang, "text": text,
+    return {"exists": html_file.exists() and not stale, "css": css, "lang": run.lang, "text": text,
             "href": f"{run.rel_dir}/{run.notebook.name}.html", "formats": others}
 
 
@@ -108,8 +109,10 @@ def _report_items(place_runs: list[Run], statuses: dict[str, str], lang: str) ->
     items = []
     for name, per_lang in by_nb.items():
         main = per_lang.get(lang) or next(iter(per_lang.values()))
-        others = [_link(r, other.upper(), "alt") for other, r in sorted(per_lang.items()) if other != main.lang]
-        items.append({"main": _link(main, main.notebook.title.get(lang) or name), "others": others,
+        others = [_link(r, other.upper(), "alt", statuses.get(r.run_id) == "stale")
+                  for other, r in sorted(per_lang.items()) if other != main.lang]
+        items.append({"main": _link(main, main.notebook.title.get(lang) or name, stale=statuses.get(main.run_id) == "stale"),
+                      "others": others,
                       "state": statuses.get(main.run_id)})
     return items
 

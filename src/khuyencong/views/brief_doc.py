@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from khuyencong.core import i18n
@@ -29,6 +28,12 @@ MAP = "90_map"
 #: The brief's figures (file stem → caption label), in the order they are printed.
 FIGURES = {"90_cofunding_ranking": "br_fig_ranking", "90_productivity_event_study": "br_fig_event",
            "90_intensity_by_year": "gl_title_intensity"}
+REFERENCE_INDICATORS = ("state_support", "projects", "total_funding", "national_funding", "local_funding",
+                        "beneficiary_contribution",
+                        "trainees_vocational", "trainees_management", "establishments_equipment",
+                        "equipment_support", "industrial_grdp_growth", "productivity_gain")
+REFERENCE_NATIONAL = ("state_support", "projects", "productivity_gain", "trainee_plan_attainment")
+REFERENCE_DERIVED = ("cofunding_ratio", "state_support_per_project", "equipment_support_per_establishment")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ANNOTATION = re.compile(r"\s*(\(.*\)|, from .*)$")
 
@@ -189,17 +194,18 @@ def _date(row, lang: str) -> str:
 
 
 def references(figures: pd.DataFrame, sel) -> list[Reference]:
-    """The published figures :func:`brief_text.references` picks for ``sel``, with their sources
-    (derived ratios cite the sources of their inputs)."""
+    """The published figures of ``sel``'s area and years on the brief's shortlist (each figure once,
+    even when several sources print it, as printed) and the ratios derived from them, each with its
+    source (a derived ratio cites the sources of its inputs): real reference points, not estimates."""
     lang = sel.lang
     chosen = published.for_selection(figures.loc[figures["same_as"] == ""], sel)
-    shortlist = brief_text.REFERENCE_INDICATORS if sel.province is not None else brief_text.REFERENCE_NATIONAL
+    shortlist = REFERENCE_INDICATORS if sel.province is not None else REFERENCE_NATIONAL
     printed = chosen.loc[chosen["indicator"].isin(shortlist)]
     label = "indicator_vi" if lang == "vi" else "indicator_en"
     out = []
     derived = published.for_selection(published.derived_figures(figures), sel)
     by_id = figures.set_index("figure_id")
-    for r in derived.loc[derived["indicator"].isin(brief_text.REFERENCE_DERIVED)].itertuples():
+    for r in derived.loc[derived["indicator"].isin(REFERENCE_DERIVED)].itertuples():
         inputs = by_id.loc[[i for i in r.inputs.split(";") if i in by_id.index]]
         outlets = "; ".join(dict.fromkeys(n for n in map(outlet_name, inputs["outlet"]) if n))
         out.append(Reference(i18n.t(f"derived.{r.indicator}", lang), r.area, _period(r.period_start, r.period_end),
@@ -208,6 +214,19 @@ def references(figures: pd.DataFrame, sel) -> list[Reference]:
         out.append(Reference(getattr(r, label), r.area, _period(r.period_start, r.period_end), r.figure,
                              outlet_name(r.outlet), r.title, _date(r, lang), r.url))
     return out
+
+
+def reference_table(refs: Sequence[Reference], lang: str) -> pd.DataFrame:
+    """:func:`references` as a table in ``lang`` (the notebook shows it and saves it)."""
+    names = {"what": "cf_col_what", "area": "col.area", "period": "col.period", "value": "col.value",
+             "source": "col.source"}
+    rows = [{"what": r.what, "area": r.area, "period": r.period, "value": r.value, "source": citation(r)} for r in refs]
+    return pd.DataFrame(rows, columns=list(names)).rename(columns={k: i18n.t(v, lang) for k, v in names.items()})
+
+
+def citation(r: Reference) -> str:
+    """Outlet, “title”, date: whatever is known."""
+    return ", ".join(p for p in (r.outlet, f"“{r.title}”" if r.title else "", r.date) if p)
 
 
 def _derived_value(r, lang: str) -> str:
@@ -239,7 +258,3 @@ def load(folder: Path | str) -> BriefDocument:
     for name in ("areas", "reading", "figure_notes", "method"):
         raw[name] = tuple(raw[name])
     return BriefDocument(**raw)
-
-
-def finite(value) -> bool:
-    return value is not None and bool(np.isfinite(float(value)))

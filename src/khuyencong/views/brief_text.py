@@ -19,8 +19,6 @@ from khuyencong.analysis import fixed_effects
 from khuyencong.analysis import models
 from khuyencong.core import i18n
 from khuyencong.core import provinces
-from khuyencong.ingest import published
-from khuyencong.views import results
 from khuyencong.views.brief import DESCRIPTIVE, LEVELS, LINK_STEP, MEASURES
 
 LABEL_KEYS = {"cofunding_ratio": "cofunding_ratio", "productivity_effect": "br_m_productivity_effect",
@@ -31,12 +29,6 @@ NEEDS = {"productivity_effect": ("survey",), "plan_attainment": ("plans",),
          "spending_intensity": ("province_stats",), "industrial_growth": ("province_stats",),
          "grdp_link": ("province_stats",)}  # beyond the register, which every measure reads
 SIMILAR_WITHOUT_INTERVALS = 0.05     # descriptive numbers within 5% of each other read as similar
-REFERENCE_INDICATORS = ("state_support", "projects", "total_funding", "national_funding", "local_funding",
-                        "beneficiary_contribution",
-                        "trainees_vocational", "trainees_management", "establishments_equipment",
-                        "equipment_support", "industrial_grdp_growth", "productivity_gain")
-REFERENCE_NATIONAL = ("state_support", "projects", "productivity_gain", "trainee_plan_attainment")
-REFERENCE_DERIVED = ("cofunding_ratio", "state_support_per_project", "equipment_support_per_establishment")
 
 
 # ---------------------------------------------------------------- comparison rule
@@ -432,20 +424,3 @@ def caveats(sel, table: pd.DataFrame, counts: pd.DataFrame | None, lang: str | N
         lines.append(i18n.t("br_cav_ceilings", lang))
     lines.append(i18n.t("br_cav_methods", lang, n_boot=n_boot, seed=seed))
     return lines
-
-
-def references(figures: pd.DataFrame, sel, lang: str | None = None) -> pd.DataFrame:
-    """Published figures for the selection (main indicators, as printed, each figure once even when
-    several sources print it) and the figures derived from them, each with its source: real
-    reference points, not estimates of the same quantity."""
-    lang = lang or sel.lang
-    chosen = published.for_selection(figures.loc[figures["same_as"] == ""], sel)
-    shortlist = REFERENCE_INDICATORS if sel.province is not None else REFERENCE_NATIONAL
-    printed = chosen.loc[chosen["indicator"].isin(shortlist)]
-    derived = published.for_selection(published.derived_figures(figures), sel)
-    rows = results.published_rows(figures, derived, lang, indicators=list(REFERENCE_DERIVED),
-                                  ids=list(printed["figure_id"]))
-    out = pd.DataFrame(rows, columns=["what", "area", "period", "value", "interval", "source"])
-    names = {"what": "col.indicator", "area": "col.area", "period": "col.period", "value": "col.value",
-             "source": "col.source"}
-    return out.drop(columns="interval").rename(columns={k: i18n.t(v, lang) for k, v in names.items()})

@@ -106,15 +106,11 @@ def build(brief: brief_doc.BriefDocument, folder: Path | str):
     doc.add_paragraph(brief.published_note)
     if brief.references:
         _table(doc, [h["cf_col_what"], h["col.area"], h["col.period"], h["col.value"], h["col.source"]],
-               [[r.what, r.area, r.period, r.value, _source(r)] for r in brief.references], size=7)
+               [[r.what, r.area, r.period, r.value, brief_doc.citation(r)] for r in brief.references], size=7)
     doc.add_heading(h["br_h_method"], level=1)
     for line in brief.method:
         doc.add_paragraph(line, style=bullet)
     return doc
-
-
-def _source(r: brief_doc.Reference) -> str:
-    return ", ".join(p for p in (r.outlet, f"“{r.title}”" if r.title else "", r.date) if p)
 
 
 def from_run(folder: Path | str):
