@@ -24,6 +24,7 @@ from khuyencong.ingest import published
 from khuyencong.views import brief_text
 
 FILE = "90_brief.json"
+MAX_REFERENCES = 14  # published figures printed in the brief (the latest); the real-record report lists all
 MAP = "90_map"
 #: The brief's figures (file stem → caption label), in the order they are printed.
 FIGURES = {"90_cofunding_ranking": "br_fig_ranking", "90_productivity_event_study": "br_fig_event",
@@ -124,7 +125,8 @@ def build(ctx, headline: pd.DataFrame, figures_table: pd.DataFrame | None, count
     areas = tuple(dict.fromkeys(headline["area"]))
     lines = tuple(Line(x["label"], tuple(tuple(x["cells"].get(a, ("", "", ""))) for a in areas), x["note"])
                   for x in brief_text.headline_lines(headline, lang, ctx.truth is not None, ctx.missing))
-    refs = references(figures_table, sel) if figures_table is not None else []
+    found = references(figures_table, sel) if figures_table is not None else []
+    refs = sorted(found, key=lambda r: r.period, reverse=True)[:MAX_REFERENCES]  # the latest: three pages at most
     method = brief_text.caveats(sel, headline, counts, n_boot=n_boot, seed=seed, missing=ctx.missing,
                                 coverage=ctx.coverage())
     return BriefDocument(
@@ -132,10 +134,12 @@ def build(ctx, headline: pd.DataFrame, figures_table: pd.DataFrame | None, count
         status_title=status_title, status_text=status_text, areas=areas,
         numbers_note=i18n.t("br_h_numbers_note_synthetic" if ctx.truth is not None else "br_h_numbers_note", lang),
         lines=lines, reading=tuple(plain(s) for s in brief_text.reading(headline, lang, ctx.status, ctx.missing)),
-        map=Figure(MAP, i18n.t("br_h_map", lang)) if MAP in drawn else None,
+        map=Figure(MAP, i18n.t("br_h_map" if sel.province is not None else "br_h_map_all", lang)) if MAP in drawn
+        else None,
         figures=tuple(Figure(stem, _caption(i18n.t(key, lang), drawn[stem])) for stem, key in FIGURES.items()
                       if stem in drawn),
-        figure_notes=tuple(figure_notes), published_note=published_note(refs, sel), references=tuple(refs),
+        figure_notes=tuple(figure_notes), published_note=published_note(refs, len(found), sel),
+        references=tuple(refs),
         method=tuple(plain(s) for s in method), headings={k: i18n.t(k, lang) for k in HEADINGS})
 
 
@@ -143,11 +147,13 @@ def _caption(text: str, area: str) -> str:
     return f"{text} ({area})" if area else text
 
 
-def published_note(refs: Sequence[Reference], sel) -> str:
-    """What the published-figures section holds, or that it holds none for this area."""
-    if refs:
-        return i18n.t("br_published_note", sel.lang)
-    return i18n.t("br_references_none", sel.lang, area=sel.label)
+def published_note(refs: Sequence[Reference], found: int, sel) -> str:
+    """What the published-figures section holds (and how many more the real record lists), or that
+    it holds none for this area."""
+    if not refs:
+        return i18n.t("br_references_none", sel.lang, area=sel.label)
+    more = i18n.t("br_published_more", sel.lang, n=found - len(refs)) if found > len(refs) else ""
+    return " ".join(p for p in (i18n.t("br_published_note", sel.lang), more) if p)
 
 
 def subtitle(ctx) -> str:
@@ -199,11 +205,15 @@ def references(figures: pd.DataFrame, sel) -> list[Reference]:
     source (a derived ratio cites the sources of its inputs): real reference points, not estimates."""
     lang = sel.lang
     chosen = published.for_selection(figures.loc[figures["same_as"] == ""], sel)
+    if sel.province is None:  # the national brief: figures about regions or the country, not each province's
+        chosen = chosen.loc[chosen["area_type"] != "province"]
     shortlist = REFERENCE_INDICATORS if sel.province is not None else REFERENCE_NATIONAL
     printed = chosen.loc[chosen["indicator"].isin(shortlist)]
     label = "indicator_vi" if lang == "vi" else "indicator_en"
     out = []
     derived = published.for_selection(published.derived_figures(figures), sel)
+    if sel.province is None:
+        derived = derived.loc[derived["area_type"] != "province"]
     by_id = figures.set_index("figure_id")
     for r in derived.loc[derived["indicator"].isin(REFERENCE_DERIVED)].itertuples():
         inputs = by_id.loc[[i for i in r.inputs.split(";") if i in by_id.index]]
