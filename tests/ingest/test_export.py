@@ -216,3 +216,35 @@ def test_tables_without_a_valid_stamp_read_as_none():
     assert stamp_of(pd.DataFrame([{**row, "data_status": "demo"}])) is None
     assert stamp_of(pd.DataFrame([row, {**row, "lang": "en"}])) is None
     assert stamp_of(pd.DataFrame([row]).drop(columns="lang")) is None
+
+
+# ---------------------------------------------------------------- issue 23: long cells, CR, categorical columns
+
+def test_xlsx_says_which_column_was_cut_at_excels_cell_limit(tmp_path, caplog):
+    """Issue 23: cells of 40,000 and 1,000,000 characters were cut to 32,767 without a word."""
+    import openpyxl
+
+    df = pd.DataFrame({"title": ["a" * 40_000, "b" * 1_000_000, "short"], "note": ["x\ry", "", ""]})
+    with caplog.at_level("WARNING"):
+        path = export_table(df, tmp_path / "t.xlsx")
+    said = caplog.text
+    assert "column title: 2 cell(s) longer than Excel's 32,767 characters were cut" in said
+    assert "column note: 1 cell(s) hold a carriage return" in said
+    rows = list(openpyxl.load_workbook(path, read_only=True)["data"].values)
+    assert [len(r[0]) for r in rows[1:]] == [32_767, 32_767, 5]
+    whole = pd.read_csv(export_table(df, tmp_path / "t.csv"), encoding="utf-8-sig")
+    assert whole["title"].str.len().tolist() == [40_000, 1_000_000, 5]  # CSV keeps them whole
+
+
+def test_the_guard_applies_to_categorical_columns(tmp_path):
+    """Issue 23: a categorical column's control characters stopped XLSX and .dta, and its formula
+    text reached the CSV live."""
+    import openpyxl
+
+    df = pd.DataFrame({"title": pd.Categorical(["=HYPERLINK(\"http://evil.example\",\"x\")", "bell\x07", "ok"]),
+                       "v": [1.0, 2.0, 3.0]})
+    csv = pd.read_csv(export_table(df, tmp_path / "t.csv"), encoding="utf-8-sig")
+    assert csv["title"].iloc[0].startswith("'=")
+    values = [r[0] for r in openpyxl.load_workbook(export_table(df, tmp_path / "t.xlsx"), read_only=True)["data"].values]
+    assert values[1].startswith("'=") and values[2] == "bell\\x07"
+    assert pd.read_stata(export_table(df, tmp_path / "t.dta"))["title"].iloc[1] == "bell\\x07"

@@ -40,6 +40,7 @@ _SIGNED_NUMBER = re.compile(r"^[+-]?\d[\d.,]*([eE][+-]?\d+)?$")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _RISKY = re.compile(r"^[=+\-@\t\r]|[\r\n][=+\-@\t]")  # a cell some line of which may start a formula
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX (XML 1.0) and Stata strings cannot hold
+XLSX_CELL_MAX = 32_767  # characters Excel keeps in one cell
 _CR_MARK = "\n\ue0ff\ue0fe"  # stands for \r while pandas writes the CSV: its \n makes the field quoted
 STATA_NAME_MAX, STATA_LABEL_MAX = 32, 80
 STATA_STR_MAX = 2045  # bytes of a fixed-width Stata string; longer text is stored as strL
@@ -118,7 +119,9 @@ def safe_cell(value: object) -> object:
 
 
 def _text_columns(df: pd.DataFrame) -> list:
-    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+    """Columns that may hold text: object, string and categorical ones."""
+    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)
+            or isinstance(df[c].dtype, pd.CategoricalDtype)]
 
 
 def _map_text(df: pd.DataFrame, func, pattern: re.Pattern) -> tuple[pd.DataFrame, int]:
@@ -126,6 +129,8 @@ def _map_text(df: pd.DataFrame, func, pattern: re.Pattern) -> tuple[pd.DataFrame
     out, changed = df.copy(), 0
     for col in _text_columns(df):
         s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # the guard applies to every dtype: categories are text too
+            s = s.astype(object)
         if s.dtype == object:
             hit = s.map(lambda v: isinstance(v, str) and pattern.search(v) is not None).astype(bool)
         else:
@@ -176,6 +181,25 @@ def _about_rows(stamp: Stamp) -> list[list[str]]:
     rows = [[i18n.t("bd_status", lang), stamp.status], [i18n.t("bd_source", lang), stamp.source],
             [i18n.t("bd_language", lang), lang]]
     return rows + ([[i18n.t("synthetic_note", lang)]] if stamp.synthetic else [])
+
+
+def _xlsx_limits(df: pd.DataFrame, target: Path) -> pd.DataFrame:
+    """``df`` with cells longer than Excel holds cut at :data:`XLSX_CELL_MAX` characters, each column
+    named in a warning, as is a column whose carriage returns XLSX will store as line feeds."""
+    out = df.copy()
+    for col in _text_columns(df):
+        s = df[col].astype(object)
+        text = s.map(lambda v: v if isinstance(v, str) else "")
+        long = text.str.len() > XLSX_CELL_MAX
+        if long.any():
+            out[col] = s.where(~long, text[long].str.slice(0, XLSX_CELL_MAX))
+            log.warning("%s: column %s: %d cell(s) longer than Excel's %s characters were cut there; export to .csv "
+                        "to keep them whole", target.name, col, int(long.sum()), f"{XLSX_CELL_MAX:,}")
+        returns = int(text.str.contains("\r", regex=False).sum())
+        if returns:
+            log.warning("%s: column %s: %d cell(s) hold a carriage return, which XLSX stores as a line feed; "
+                        "export to .csv to keep it", target.name, col, returns)
+    return out
 
 
 def _write_xlsx(df: pd.DataFrame, tmp: Path, stamp: Stamp | None, sheet: str = "data") -> None:
@@ -302,6 +326,8 @@ def export_table(df: pd.DataFrame, path: Path | str, table: str | None = None, s
     stamp = stamp or stamp_of(df)
     if suffix != ".csv":
         df = printable_frame(df, path)
+    if suffix == ".xlsx":
+        df = _xlsx_limits(df, path)
     writers = {".csv": lambda t: _write_csv(df, t), ".xlsx": lambda t: _write_xlsx(df, t, stamp),
                ".dta": lambda t: _write_dta(df, t, table, path, stamp)}
     with atomic_path(path) as tmp:
