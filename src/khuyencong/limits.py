@@ -82,6 +82,7 @@ UNCOMPRESSED = Limit("uncompressed", "KHUYENCONG_MAX_UNCOMPRESSED_BYTES", 300_00
                      "uncompressed size of a zipped file such as XLSX or DOCX")
 ZIP_RATIO = Limit("zip_ratio", "KHUYENCONG_MAX_ZIP_RATIO", 200, "times",
                   "how many times a zip member may expand")
+FILES = Limit("files", "KHUYENCONG_MAX_FILES", 1_000, "files", "table files in one folder")
 YAML_BYTES = Limit("yaml_bytes", "KHUYENCONG_MAX_YAML_BYTES", 1_000_000, "bytes", "size of a YAML file")
 YAML_ALIASES = Limit("yaml_aliases", "KHUYENCONG_MAX_YAML_ALIASES", 10_000, "nodes",
                      "nodes a YAML file's aliases (*name) may expand to")

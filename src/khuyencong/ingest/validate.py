@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from khuyencong import limits
 from khuyencong.core import datasets as ds
 from khuyencong.errors import ConfigurationError
 from khuyencong.ingest.annex_rows import confident, layouts_of
@@ -134,12 +135,19 @@ def check_tables(raws: list[RawTable], register_ids: Iterable[str] | None = None
 # ---------------------------------------------------------------- entry point
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given; directories → their table files (and any file with a mapping) in name order."""
+    """Files as given; directories → their table files (and any file with a mapping) in name order,
+    at most :data:`limits.FILES` per folder (a folder of 10,000 one-row files is refused, not read)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$"))
-                              and (f.suffix.lower() in TABLE_SUFFIXES or mapping_path(f).exists())))
+            found = []
+            for f in p.rglob("*"):
+                if f.name.startswith((".", "~$")) or not f.is_file():
+                    continue
+                if f.suffix.lower() in TABLE_SUFFIXES or mapping_path(f).exists():
+                    found.append(f)
+                    limits.FILES.check(len(found), f"{relative_to_root(p)}/")
+            out.extend(sorted(found))
         else:
             out.append(p)
     return out
