@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, InputError, KhuyencongError
+from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, InputError, KhuyencongError
 
 log = logging.getLogger("khuyencong")
 
@@ -398,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level)
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: the workers got it too; published reports stay, the lock is released
+        log.error("interrupted: the reports finished before the interruption are published; "
+                  "run the command again to make the rest")
+        return EXIT_INTERRUPTED
     except KhuyencongError as exc:
         log.error("error: %s", exc)
         return exc.exit_code

@@ -24,6 +24,7 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
 EXIT_ENVIRONMENT = 5
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class KhuyencongError(Exception):

@@ -212,3 +212,25 @@ def test_an_unreachable_dask_scheduler_is_exit_5_with_the_fix():
         with executor(1, "tcp://127.0.0.1:1"):
             pass
     assert caught.value.exit_code == EXIT_ENVIRONMENT and "run without --scheduler" in str(caught.value)
+
+
+def test_ctrl_c_stops_the_run_keeps_finished_reports_and_exits_130(tmp_path):
+    """Issue 20: Ctrl-C (SIGINT to the process group) mid-run ended in a KeyboardInterrupt traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = make_project(tmp_path / "p", {"nb_prov": "provinces", "nb_slow": "national"})
+    env = {**os.environ, "KHUYENCONG_ROOT": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "khuyencong.cli", "run", "--workers", "2"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((root / "reports").rglob("nb_prov.html"))) < 3:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group, workers and kernels too
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "interrupted: the reports finished before the interruption are published" in err
+    assert len(list((root / "reports").rglob("nb_prov.html"))) == 3 and not list((root / "reports").rglob("nb_slow.html"))
+    assert not (root / "reports" / ".state" / "lock.json").exists()

@@ -40,11 +40,25 @@ def executor(workers: int, scheduler: str | None = None, warm_up: tuple = ()) ->
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=warm_up) as pool:
+            yield pool
+
+
+def _quiet_exit(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _start_worker(*warm_up) -> None:
+    """A local worker: Ctrl-C (sent to the whole process group) ends it quietly, its kernel shut down
+    on the way out, instead of printing a traceback; then its warm kernel parent starts importing."""
+    import signal
+
+    signal.signal(signal.SIGINT, _quiet_exit)
+    if warm_up:
         from khuyencong.runner.kernels import prestart
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=prestart if warm_up else None, initargs=warm_up) as pool:
-            yield pool
+        prestart(*warm_up)
 
 
 def run_all(specs: list[dict], workers: int, scheduler: str | None = None) -> Iterator[dict]:
