@@ -145,3 +145,16 @@ def test_a_folder_of_too_many_files_is_refused_before_reading_them(project, caps
     assert "KHUYENCONG_MAX_FILES=" in err and "Traceback" not in err
     assert main(["validate", str(folder)]) == 2
     assert "over the limit of 25" in capsys.readouterr().err
+
+
+def test_none_means_no_register_even_when_a_register_file_is_declared_elsewhere(project, capsys):
+    """Issue 20: a file declared under `survey` with `register: none` fed the register through the
+    template fallback. `none` means no file of that table; the misplaced file is an error of its own."""
+    shutil.copy(ROOT / "data" / "raw" / "demo" / "SYNTHETIC_register_dong_bang_song_hong.xlsx",
+                project / "data" / "raw" / "reg.xlsx")
+    declare(project, "register: none\nsurvey:\n  - reg.xlsx\nplans: none\nprovince_stats: none\n")
+    assert main(["clean"]) == 2
+    err = capsys.readouterr().err
+    assert "data/raw/reg.xlsx" in err and err.count("khuyencong map") == 1 and "Traceback" not in err
+    register = project / "data" / "processed" / "register.parquet"
+    assert not register.exists() or pd.read_parquet(register).empty

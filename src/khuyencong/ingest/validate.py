@@ -160,7 +160,7 @@ def file_problem(path: Path, exc: Exception) -> Problem:
     if isinstance(exc, NeedsOcrError):
         return Problem(where, None, None, "", "", message, FIXES["no_text_layer"], "error", "no_text_layer")
     fix = "fix the file layout as described and run validate again"
-    if isinstance(exc, RawFormatError):
+    if isinstance(exc, RawFormatError) and "khuyencong map" not in message:  # say the way out once
         fix += (f"; or, for a table laid out as the province published it, run `khuyencong map {where}`, "
                 "review the mapping it writes and validate again")
     return Problem(where, None, None, "", "", message, fix, "error", "unreadable file")
