@@ -38,10 +38,12 @@ DESCRIPTIVE = ("spending_intensity", "industrial_growth")  # totals of the perio
 
 @dataclass(frozen=True)
 class Area:
-    """A province, a region or the country (``code`` None)."""
+    """A province, a region or the country (``code`` None); ``label``: its name in the reader's
+    language where a view needs it (not part of the numbers)."""
 
     level: str
     code: str | None
+    label: str = ""
 
 
 def every_area(boundaries: str) -> list[Area]:

@@ -8,7 +8,6 @@ language. The wording (display table, reading, caveats) is in :mod:`khuyencong.v
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -20,7 +19,7 @@ from khuyencong.analysis import area_rows
 from khuyencong.analysis import area_tables
 from khuyencong.analysis import metrics
 from khuyencong.analysis.area_rows import (  # noqa: F401  (the brief's vocabulary, used by brief_text and nb 90)
-    DESCRIPTIVE, LEVELS, LINK_STEP, MEASURES, MIN_ROWS, UNITS, area_mask, attainment_truth,
+    Area, DESCRIPTIVE, LEVELS, LINK_STEP, MEASURES, MIN_ROWS, UNITS, area_mask, attainment_truth,
     growth_frame, ratio_interval)
 from khuyencong.core import i18n
 from khuyencong.core import provinces
@@ -31,15 +30,6 @@ REJECTED_TABLES = ("register", "survey", "plans", "province_stats")
 
 
 # ---------------------------------------------------------------- areas
-
-@dataclass(frozen=True)
-class Area:
-    """One column of the brief: the province, its region or the country (``code`` None)."""
-
-    level: str
-    code: str | None
-    label: str
-
 
 def areas(sel, lang: str | None = None) -> list[Area]:
     """Province, region, country for a one-province selection; the country alone for ``"all"``."""
