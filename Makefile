@@ -26,15 +26,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## Create or update the virtual environment (.venv) and its Jupyter kernel
 
-test: data ## Run the test suite: unit tests + every notebook re-checked by nbval (not the slow Monte Carlo)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg \
+# The tests run in a sandbox copy of the project with the demo set (.test-sandbox/, tests/sandbox.py):
+# your data/processed/ and reports/ are never touched, whatever data/raw/inputs.yml declares.
+test: $(STAMP) ## Run the test suite: unit tests + every notebook re-checked by nbval (not the slow Monte Carlo)
+	$(BIN)/python tests/sandbox.py tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg \
 		-n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
-test-slow: data ## The slow tests only (Monte Carlo with 200 replications, full demo regeneration); CI runs them too
-	$(BIN)/python -m pytest tests -n 2 -m slow $(PYTEST_ARGS)
+test-slow: $(STAMP) ## The slow tests only (Monte Carlo with 200 replications, full demo regeneration); CI runs them too
+	$(BIN)/python tests/sandbox.py tests -n 2 -m slow $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no slow tests)
-	$(BIN)/python -m pytest tests -n 2 -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python tests/sandbox.py tests -n 2 -m "not slow" $(PYTEST_ARGS)
 
 REPORT_ARGS ?=
 report: $(STAMP) ## Processed data (if raw inputs changed) + changed reports: make report REPORT_ARGS="--force --workers 2"
@@ -73,5 +75,5 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs the package reg
 	.lock-venv/bin/python -m pip freeze --exclude khuyencong > requirements.lock
 	rm -rf .lock-venv
 
-distclean: ## Remove .venv and generated outputs (data/processed, reports)
-	rm -rf $(VENV) data/processed/* data/processed/.raw_checksums.json data/processed/.sets data/processed/.current reports/* reports/.state reports/.lock
+distclean: ## Remove .venv and generated outputs (data/processed, reports, the test sandbox)
+	rm -rf $(VENV) .test-sandbox data/processed/* data/processed/.raw_checksums.json data/processed/.sets data/processed/.current reports/* reports/.state reports/.lock

@@ -27,7 +27,7 @@ def _lint_imports(cwd: Path, *args: str, env: dict[str, str] | None = None) -> s
     pytest.importorskip("importlinter")
     command = Path(sys.executable).parent / "lint-imports"
     return subprocess.run([str(command), "--no-cache", "--no-logo", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=900)
 
 
 def test_import_contracts_are_kept():

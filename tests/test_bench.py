@@ -234,7 +234,7 @@ def test_xlsx_section_rows_and_a_section_run_alone(bench, xlsx):
 def test_the_xlsx_child_runs_through_bench_dispatch(tmp_path):
     kwargs = {"path": str(tmp_path / "sheet.xlsx"), "rows": 20, "demo": [], "repeats": 1}
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--child", "xlsx",
-                           json.dumps(kwargs)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+                           json.dumps(kwargs)], cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["sheet"]["cells"] == 21 * 10 and out["sheet"]["files"] == ["sheet.xlsx"]
@@ -303,7 +303,7 @@ def test_formats_engine_arguments(formats):
 def test_the_formats_browser_child_skips_without_chromium(tmp_path):
     env = {**os.environ, "KHUYENCONG_CHROMIUM": str(tmp_path / "no-such-browser")}
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--child", "formats_browser", "{}"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "browser" not in out and "no-such-browser" in out["skipped"] and "chromium" in out["skipped"]

@@ -39,7 +39,7 @@ def read_capped(path: Path, cap: int = GB, env: dict | None = None) -> dict:
     import os
 
     done = subprocess.run([sys.executable, "-c", READ, str(path), str(cap)], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+                          timeout=900, env={**os.environ, **(env or {})})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

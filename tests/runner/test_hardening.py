@@ -227,11 +227,11 @@ def test_ctrl_c_stops_the_run_keeps_finished_reports_and_exits_130(tmp_path):
         reports = root / "reports"
         return [p for p in reports.rglob(name) if not any(x.startswith(".") for x in p.relative_to(reports).parts)]
 
-    deadline = time.time() + 120
+    deadline = time.time() + 600
     while time.time() < deadline and len(published("nb_prov.html")) < 3:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group, workers and kernels too
-    out, err = proc.communicate(timeout=90)
+    out, err = proc.communicate(timeout=600)  # a guard against a hang, not a time limit
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err and "interrupted: the reports finished before the interruption are published" in err
     assert len(published("nb_prov.html")) == 3 and not published("nb_slow.html")

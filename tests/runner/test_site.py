@@ -79,7 +79,7 @@ def test_index_renders_in_headless_chromium_on_a_phone(reports, tmp_path):
     png = tmp_path / "index.png"
     cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
            "--window-size=390,844", (reports / "index.html").as_uri()]
-    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    subprocess.run(cmd, capture_output=True, timeout=900, check=False)
     assert png.exists(), "Chromium wrote no screenshot"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import matplotlib.image
