@@ -376,6 +376,26 @@ def test_runs_write_nothing_in_the_users_home(copy, tmp_path):
 
 
 @pytest.mark.skipif(not any(shutil.which(b) for b in pdf.BROWSERS), reason="no Chromium installed")
+def test_pdf_runs_write_nothing_in_the_users_home(copy, tmp_path):
+    """Issue 23: a run printing PDFs with Chromium wrote ~/.config/chromium/Crash Reports/ and ~/.cache/dconf."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR")}
+    env.update(HOME=str(home), KHUYENCONG_ROOT=str(copy), PYTHONPATH=str(SRC))
+    done = subprocess.run([sys.executable, "-m", "khuyencong.cli", "run", "--force", "--province", "Hà Nội",
+                           "--formats", "html,pdf"], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list((copy / "reports").rglob("*.pdf"))
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
+
+
+def test_the_browser_keeps_its_home_config_and_cache_in_its_profile(tmp_path):
+    env = pdf.browser_env(tmp_path / "profile")
+    for key in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        assert env[key].startswith(str(tmp_path / "profile")), key
+
+
+@pytest.mark.skipif(not any(shutil.which(b) for b in pdf.BROWSERS), reason="no Chromium installed")
 def test_formats_per_notebook_and_the_override(tmp_path, capsys):
     root = make_project(tmp_path / "p", {"nb_prov": "provinces", "nb_echo": "national"}, provinces=["Cần Thơ"])
     config = yaml.safe_load((root / "reports.yml").read_text(encoding="utf-8"))

@@ -39,7 +39,8 @@ _DATES = re.compile(rb"/(CreationDate|ModDate) \(D:[0-9+\-Z']+\)")
 _NODE_IDS = re.compile(rb"(?<=\()node(\d+)(?=\))")
 FIXED_DATE = b"D:20000101000000+00'00'"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-         "--disable-dev-shm-usage", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw")
+         "--disable-dev-shm-usage", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+         "--disable-breakpad", "--disable-crash-reporter")
 # What ``--print-to-pdf --no-pdf-header-footer`` asks the page for (headless command handler).
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
 START_TIMEOUT_S = 60
@@ -108,11 +109,25 @@ def stable(pdf: bytes) -> bytes:
     return _NODE_IDS.sub(node, _DATES.sub(date, pdf))
 
 
+def browser_env(profile: Path) -> dict[str, str]:
+    """The browser's environment: its home, config, cache and crash folders inside its own ``profile``
+    folder, so nothing is written to the user's home (Chromium writes ``~/.config/chromium`` and
+    dconf's ``~/.cache/dconf`` otherwise)."""
+    home = profile / "home"
+    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_RUNTIME_DIR": str(home / "run"), "BREAKPAD_DUMP_LOCATION": str(profile / "crashes")}
+
+
+def _profile_flags(profile: Path) -> list[str]:
+    return [f"--user-data-dir={profile}", f"--crash-dumps-dir={profile / 'crashes'}"]
+
+
 def _print_fresh(exe: str, page: Path, out: Path, profile: Path, timeout: int) -> None:
     """Print ``page`` to ``out`` with a browser started for this one page (``--print-to-pdf``)."""
-    cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={out}", page.as_uri()]
+    cmd = [exe, *FLAGS, *_profile_flags(profile), f"--print-to-pdf={out}", page.as_uri()]
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, env=browser_env(profile))
     except subprocess.TimeoutExpired:
         raise EnvironmentProblem(f"Chromium did not print {page.name} within {timeout} s") from None
     if not out.exists() or out.stat().st_size == 0:
@@ -181,10 +196,11 @@ class Browser:
         self.profile = Path(tempfile.mkdtemp(prefix="kc-chromium-"))
         commands, self._commands = os.pipe()
         self._replies, replies = os.pipe()
-        cmd = [exe, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-pipe", BLANK]
+        cmd = [exe, *FLAGS, *_profile_flags(self.profile), "--remote-debugging-pipe", BLANK]
         # Chromium reads commands on fd 3 and writes replies on fd 4.
         self.proc = subprocess.Popen(["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 0</dev/null 1>/dev/null', "sh", *cmd],
-                                     stdin=commands, stdout=replies, stderr=subprocess.DEVNULL)
+                                     stdin=commands, stdout=replies, stderr=subprocess.DEVNULL,
+                                     env=browser_env(self.profile))
         os.close(commands)
         os.close(replies)
         # Stopped at process exit too: pool workers run multiprocessing's finalizers, not atexit.
