@@ -158,3 +158,21 @@ def test_none_means_no_register_even_when_a_register_file_is_declared_elsewhere(
     assert "data/raw/reg.xlsx" in err and err.count("khuyencong map") == 1 and "Traceback" not in err
     register = project / "data" / "processed" / "register.parquet"
     assert not register.exists() or pd.read_parquet(register).empty
+
+
+@pytest.mark.parametrize("entry, said", [
+    ("a" * 300 + ".csv", "too long for the file system"),
+    ("/".join(["b" * 200] * 25) + "/x.csv", "too long for the file system"),
+    ("loop1", "point at each other in a loop"),
+], ids=["300-character name", "5,000-character path", "link loop"])
+def test_impossible_paths_are_one_error_line(project, capsys, entry, said):
+    """Issue 20: a 300-character file name, a 5,000-character path and a symbolic-link loop in
+    inputs.yml ended in tracebacks (OSError, RuntimeError)."""
+    raw = project / "data" / "raw"
+    (raw / "loop1").symlink_to("loop2")
+    (raw / "loop2").symlink_to("loop1")
+    declare(project, f"register:\n  - {entry}\nsurvey: none\nplans: none\nprovince_stats: none\n")
+    assert main(["clean"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: data/raw/inputs.yml: register: ") and said in err and "Traceback" not in err
+    assert len(err) < 400  # the entry is shortened, not echoed whole

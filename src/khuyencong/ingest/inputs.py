@@ -85,6 +85,28 @@ def blank_form(table: str) -> Path:
     return path
 
 
+def _short(text: str, keep: int = 80) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text):,} characters)"
+
+
+def _resolved(table: str, raw: Path, item: str) -> Path:
+    """``data/raw/<item>`` with its links followed; a name too long for the file system or a loop of
+    links is an error naming the entry, not a traceback."""
+    try:
+        path = (raw / item).resolve()
+        path.exists()
+        return path
+    except RuntimeError:  # Python 3.11: "Symlink loop"
+        raise _error(table, f"{_short(item)!r}: its symbolic links point at each other in a loop; "
+                            "declare the file itself") from None
+    except OSError as exc:
+        why = "a name in it is too long for the file system" if exc.errno == 36 else (exc.strerror or str(exc))
+        if exc.errno == 40:
+            why = "its symbolic links point at each other in a loop"
+        raise _error(table, f"{_short(item)!r}: cannot be used as a path ({why}); declare a file inside data/raw/ "
+                            "with a shorter name") from None
+
+
 def _declared_files(table: str, value) -> list[Path]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
@@ -92,12 +114,12 @@ def _declared_files(table: str, value) -> list[Path]:
     raw = paths.raw_dir().resolve()
     out = []
     for item in items:
-        path = (raw / item.strip()).resolve()
+        path = _resolved(table, raw, item.strip())
         if raw not in path.parents:
-            raise _error(table, f"{item!r} is not inside data/raw/; put the file there (with its provenance) "
+            raise _error(table, f"{_short(item)!r} is not inside data/raw/; put the file there (with its provenance) "
                                 "and give its path relative to data/raw/")
         if not path.exists():
-            raise _error(table, f"{item!r}: no such file or folder in data/raw/")
+            raise _error(table, f"{_short(item)!r}: no such file or folder in data/raw/")
         found = expand_paths([path])
         if not found:
             raise _error(table, f"{item!r}: the folder holds no table file")
