@@ -17,6 +17,7 @@ from khuyencong import fingerprint
 from khuyencong.cli import main as cli_main
 from khuyencong.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_OK
 from khuyencong.runner import pool, publish, run as runmod
+from khuyencong.runner.execute import RunResult
 from run_project import make_project
 
 LABELS = ["vi/all/nb_prov", "vi/can-tho/nb_prov", "vi/ha-noi/nb_prov"]
@@ -25,13 +26,12 @@ LABELS = ["vi/all/nb_prov", "vi/can-tho/nb_prov", "vi/ha-noi/nb_prov"]
 def fake_run_all(specs, workers, scheduler=None):
     """Each run 'executes' by writing its notebook and HTML into staging, stamped with the time."""
     for spec in specs:
-        staging = Path(spec["staging"])
+        staging = Path(spec.staging)
         staging.mkdir(parents=True, exist_ok=True)
         stamp = runmod.datetime.now(runmod.timezone.utc).isoformat()
         for suffix in (".ipynb", ".html"):
-            (staging / f"{spec['name']}{suffix}").write_text(stamp, encoding="utf-8")
-        yield {"run_id": spec["run_id"], "status": "ok", "error": None, "started": stamp, "finished": stamp,
-               "duration_s": 0.0, "host": "test"}
+            (staging / f"{spec.name}{suffix}").write_text(stamp, encoding="utf-8")
+        yield RunResult(spec.run_id, "ok", None, stamp, stamp, 0.0, None, "test")
 
 
 @pytest.fixture

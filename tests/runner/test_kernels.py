@@ -6,6 +6,8 @@ function the pool's workers call.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import signal
 import time
@@ -15,7 +17,7 @@ import nbformat
 import pytest
 
 from khuyencong.runner import kernels
-from khuyencong.runner.execute import execute_run
+from khuyencong.runner.execute import RunSpec, execute_run
 
 KERNEL = "khuyencong"
 
@@ -70,11 +72,11 @@ def notebook(path: Path, *cells: str) -> Path:
 
 
 def run(tmp_path: Path, source: Path, name: str, mode: str) -> tuple[dict, Path]:
+    """(the run's result as a dict, its staging folder)."""
     staging = tmp_path / "staging" / f"{name}-{mode}"
-    spec = {"run_id": name, "root": str(tmp_path), "source": str(source), "staging": str(staging),
-            "final_ref": f"out/{name}", "name": source.stem, "parameters": {"lang": "en"}, "kernel": KERNEL,
-            "kernels": mode, "timeout": 60, "log": None}
-    return execute_run(spec), staging
+    spec = RunSpec(run_id=name, root=str(tmp_path), source=str(source), staging=str(staging), final_ref=f"out/{name}",
+                   name=source.stem, parameters={"lang": "en"}, kernel=KERNEL, kernels=mode, timeout=60)
+    return dataclasses.asdict(execute_run(spec)), staging
 
 
 def printed(nb_path: Path, cell: int = -1) -> str:

@@ -11,10 +11,58 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a worker needs to execute one run: ``source`` into ``staging`` with ``parameters``;
+    ``final_ref`` is the output folder the stored notebook shows; ``log`` None keeps output on screen."""
+
+    run_id: str
+    root: str
+    source: str
+    staging: str
+    final_ref: str
+    name: str
+    parameters: dict
+    kernel: str
+    timeout: int | None
+    formats: tuple[str, ...] = ()
+    title: str = ""
+    log: str | None = None
+    kernels: str | None = None  # "warm" or "fresh" (see :mod:`khuyencong.runner.kernels`); None: the default
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one run ended: ``status`` "ok" or "failed" with the ``error`` line, its timing and host."""
+
+    run_id: str
+    status: str
+    error: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    duration_s: float | None = None
+    cells_s: float | None = None
+    host: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def failed(self, error: str) -> "RunResult":
+        return replace(self, status="failed", error=error)
+
+    @classmethod
+    def lost(cls, run_id: str, error: str) -> "RunResult":
+        """A run whose worker died (not its kernel)."""
+        return cls(run_id, "failed", error, finished=now_iso())
 
 
 def now_iso() -> str:
@@ -23,12 +71,12 @@ def now_iso() -> str:
 
 def first_line(exc: BaseException) -> str:
     """The error as one line: ``ZeroDivisionError: division by zero (cell In [3])`` for notebook errors."""
-    ename = getattr(exc, "ename", None)
-    if ename:  # papermill's PapermillExecutionError
-        count = getattr(exc, "exec_count", None)
-        where = f" (cell In [{count}])" if count is not None else ""
-        evalue = (str(getattr(exc, "evalue", "")).strip().splitlines() or [""])[0]
-        return f"{ename}: {evalue}{where}"
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        where = f" (cell In [{exc.exec_count}])" if exc.exec_count is not None else ""
+        evalue = (str(exc.evalue).strip().splitlines() or [""])[0]
+        return f"{exc.ename}: {evalue}{where}"
     lines = [s for s in str(exc).strip().splitlines() if s.strip()]
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
@@ -71,22 +119,16 @@ def to_html(nb_path: Path, html_path: Path) -> None:
     atomic_write_text(html_path, body)
 
 
-def execute_run(spec: dict) -> dict:
-    """Execute ``spec["source"]`` into ``spec["staging"]``; never raises for notebook problems.
-
-    Keys of ``spec``: root, source, staging, final_ref (the output_dir text the stored
-    notebook shows), name, parameters, kernel, timeout, log (or None), run_id, and optionally
-    kernels ("warm" or "fresh", see :mod:`khuyencong.runner.kernels`).
-    """
+def execute_run(spec: RunSpec) -> RunResult:
+    """Execute ``spec.source`` into ``spec.staging``; never raises for notebook problems."""
     from khuyencong.runner import exports
     from khuyencong.runner.notebooks import execute
 
     started, t0 = now_iso(), time.perf_counter()
-    with _project_root(spec["root"]):
+    with _project_root(spec.root):
         error, cells_s = _execute_and_store(spec, execute, exports)
-    return {"run_id": spec["run_id"], "status": "failed" if error else "ok", "error": error,
-            "started": started, "finished": now_iso(), "duration_s": round(time.perf_counter() - t0, 2),
-            "cells_s": cells_s, "host": os.uname().nodename}
+    return RunResult(spec.run_id, "failed" if error else "ok", error, started, now_iso(),
+                     round(time.perf_counter() - t0, 2), cells_s, os.uname().nodename)
 
 
 @contextmanager
@@ -104,24 +146,24 @@ def _project_root(root: str):
             os.environ["KHUYENCONG_ROOT"] = before
 
 
-def _execute_and_store(spec: dict, execute, exports) -> tuple[str | None, float | None]:
+def _execute_and_store(spec: RunSpec, execute, exports) -> tuple[str | None, float | None]:
     """Run the notebook into the staging folder, then its HTML and other formats; the error line or
     None, and the cells' compute time (None when the notebook failed)."""
-    staging = Path(spec["staging"])
+    staging = Path(spec.staging)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    target = staging / f"{spec['name']}.ipynb"
+    target = staging / f"{spec.name}.ipynb"
     error = cells_s = None
     try:
-        with _output_to(spec.get("log")):
-            cells_s = execute(Path(spec["source"]), target, {**spec["parameters"], "output_dir": str(staging)},
-                    spec["timeout"], spec["kernel"], {str(staging): spec["final_ref"], spec["root"]: "."},
-                    spec.get("kernels")).cells_s
+        with _output_to(spec.log):
+            cells_s = execute(Path(spec.source), target, {**spec.parameters, "output_dir": str(staging)},
+                              spec.timeout, spec.kernel, {str(staging): spec.final_ref, spec.root: "."},
+                              spec.kernels).cells_s
     except Exception as exc:  # the stored notebook marks the failing cell; report the first line
         error = first_line(exc)
     try:
         if target.exists():
-            exports.tidy(target, spec.get("log"))
+            exports.tidy(target, spec.log)
             to_html(target, target.with_suffix(".html"))
             if error is None:
                 exports.export(target, spec)

@@ -94,13 +94,12 @@ def needs_browser(name: str, formats: Iterable[str]) -> bool:
     return "pdf" in formats and name not in BRIEF_NOTEBOOKS
 
 
-def export(nb_path: Path, spec: dict) -> list[Path]:
-    """Write the formats beyond HTML (``spec["formats"]``) of the run stored at ``nb_path``, its
-    HTML and saved outputs beside it; ``spec`` is the run's worker spec
-    (:func:`khuyencong.runner.execute.execute_run`)."""
+def export(nb_path: Path, spec) -> list[Path]:
+    """Write the formats beyond HTML (``spec.formats``) of the run stored at ``nb_path``, its HTML and
+    saved outputs beside it; ``spec`` is the run's :class:`khuyencong.runner.execute.RunSpec`."""
     from khuyencong.core import i18n
 
-    formats, parameters, title, name = spec.get("formats", ()), spec["parameters"], spec.get("title", ""), spec["name"]
+    formats, parameters, title, name = spec.formats, spec.parameters, spec.title, spec.name
     written = []
     if name in BRIEF_NOTEBOOKS:
         from khuyencong.views import docx_brief, typeset

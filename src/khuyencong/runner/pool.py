@@ -1,6 +1,6 @@
 """Where runs execute: one ``concurrent.futures.Executor`` (fresh local processes, or a Dask cluster).
 
-Every run calls :func:`khuyencong.runner.execute.execute_run` with the same plain-dict spec and
+Every run calls :func:`khuyencong.runner.execute.execute_run` with the same :class:`RunSpec` and
 its result dicts come back as runs finish, so outputs do not depend on where a run went.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from khuyencong.errors import EnvironmentProblem
-from khuyencong.runner.execute import execute_run, first_line, now_iso
+from khuyencong.runner.execute import RunResult, RunSpec, execute_run, first_line
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +61,20 @@ def _start_worker(*warm_up) -> None:
         prestart(*warm_up)
 
 
-def run_all(specs: list[dict], workers: int, scheduler: str | None = None) -> Iterator[dict]:
+def run_all(specs: list[RunSpec], workers: int, scheduler: str | None = None) -> Iterator[RunResult]:
     """Yield each run's result as it finishes; a worker that died gives a failed result, not an error."""
-    warm_up = (specs[0]["kernel"], specs[0]["root"], specs[0].get("kernels")) if specs else ()
+    warm_up = (specs[0].kernel, specs[0].root, specs[0].kernels) if specs else ()
     with executor(max(1, min(workers, len(specs))), scheduler, warm_up) as pool:
         futures = {pool.submit(execute_run, s): s for s in specs}
         for fut in as_completed(futures):
             yield result_of(fut, futures[fut])
 
 
-def result_of(fut, spec: dict) -> dict:
+def result_of(fut, spec: RunSpec) -> RunResult:
     try:
         return fut.result()
     except Exception as exc:  # the worker itself died (not the kernel): still a failed run
-        return {"run_id": spec["run_id"], "status": "failed", "error": f"worker lost: {first_line(exc)}",
-                "started": None, "finished": now_iso(), "duration_s": None, "cells_s": None, "host": None}
+        return RunResult.lost(spec.run_id, f"worker lost: {first_line(exc)}")
 
 
 class Progress:
@@ -92,13 +91,13 @@ class Progress:
             width = shutil.get_terminal_size((100, 24)).columns  # some ptys report 0 columns
             self.bar = tqdm(total=total, unit="run", file=sys.stderr, ncols=min(width, 120) or 100)
 
-    def update(self, label: str, result: dict) -> None:
+    def update(self, label: str, result: RunResult) -> None:
         self.done += 1
-        ok = result["status"] == "ok"
+        ok = result.ok
         self.failed += not ok
-        line = f"{'ok    ' if ok else 'FAILED'} {label} ({result.get('duration_s')} s)"
+        line = f"{'ok    ' if ok else 'FAILED'} {label} ({result.duration_s} s)"
         if not ok:
-            line += f": {result['error']}"
+            line += f": {result.error}"
         if self.bar is not None:
             if not ok:
                 self.bar.write(line)

@@ -26,6 +26,7 @@ from khuyencong.files import atomic_write_text
 from khuyencong.runner import config as runconfig
 from khuyencong.runner import pool, publish
 from khuyencong.runner.config import ConfigError, Run
+from khuyencong.runner.execute import RunSpec
 from khuyencong.runner.lock import RunLock
 from khuyencong.runner.plan import Planned, data_version, input_tables, plan
 
@@ -175,16 +176,16 @@ def _log_plan(planned: list[Planned], quiet: bool) -> None:
         log.info("skip: unchanged — %d runs", skipped)
 
 
-def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str | None = None) -> dict:
+def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str | None = None) -> RunSpec:
     """What a worker needs to execute one run (plain values: it may travel to a Dask worker)."""
     r = p.run
-    return {"run_id": r.run_id, "root": str(paths.project_root()), "source": str(r.notebook.path),
-            "staging": str(staging / r.run_id), "final_ref": p.fingerprint["parameters"]["output_dir"],
-            "name": r.notebook.name,
-            "parameters": {k: v for k, v in p.fingerprint["parameters"].items() if k != "output_dir"},
-            "kernel": p.fingerprint["kernel"], "kernels": kernels, "timeout": timeout,
-            "formats": p.fingerprint["formats"], "title": r.notebook.title.get(r.lang, r.notebook.name),
-            "log": str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None}
+    return RunSpec(run_id=r.run_id, root=str(paths.project_root()), source=str(r.notebook.path),
+                   staging=str(staging / r.run_id), final_ref=p.fingerprint["parameters"]["output_dir"],
+                   name=r.notebook.name,
+                   parameters={k: v for k, v in p.fingerprint["parameters"].items() if k != "output_dir"},
+                   kernel=p.fingerprint["kernel"], kernels=kernels, timeout=timeout,
+                   formats=tuple(p.fingerprint["formats"]), title=r.notebook.title.get(r.lang, r.notebook.name),
+                   log=str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None)
 
 
 def execute(todo: list[Planned], workers: int, scheduler: str | None, timeout: int,
@@ -196,12 +197,12 @@ def execute(todo: list[Planned], workers: int, scheduler: str | None, timeout: i
     progress, records = pool.Progress(len(specs)), []
     try:
         for result in pool.run_all(specs, workers, scheduler):
-            p = by_id[result["run_id"]]
+            p = by_id[result.run_id]
             staging = staging_root / p.run.run_id
             stored = (staging / f"{p.run.notebook.name}.ipynb").exists()
             outputs = publish.publish(staging, p.run) if stored else []
-            if not outputs and result["status"] == "ok":
-                result.update(status="failed", error="no output was produced")
+            if not outputs and result.ok:
+                result = result.failed("no output was produced")
             records.append(publish.write_record(p.run, p.fingerprint, p.inputs, result, outputs))
             progress.update(p.run.label, result)
     finally:
