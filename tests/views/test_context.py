@@ -55,3 +55,22 @@ def test_bad_parameters_and_missing_tables_are_input_errors(processed):
         Context.load(boundaries="1975", processed_dir=processed, tables=("register",))
     with pytest.raises(InputError, match="make clean-data"):
         Context.load(processed_dir=processed, tables=("survey",))
+
+
+def test_show_notes_saves_and_displays_a_figure_in_one_call(processed, tmp_path, monkeypatch):
+    """Issue 22: "add note, save, display" was written out 19 times across the notebooks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from khuyencong.views import plots
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ctx = Context.load("Cần Thơ", processed_dir=processed, tables=("register",))
+    fig = plots.ReportFigure()
+    fig.add_subplot().plot([1, 2], [3, 4])
+    out = tmp_path / "out"
+    ctx.show(fig, out, "demo", source="sổ đề án", table=pd.DataFrame({"a": [1]}))
+    assert {p.name for p in out.iterdir()} == {"demo.png", "demo.svg", "demo.csv", "demo.xlsx"}
+    assert shown == [fig] and any("sổ đề án" in t.get_text() for t in plots.note_texts(fig))
+    assert pd.read_csv(out / "demo.csv", encoding="utf-8-sig")["data_status"].iat[0] == ctx.status

@@ -83,6 +83,20 @@ class Context:
         """Rows of ``frame`` in the selected years (every province)."""
         return frame.loc[frame["year"].between(self.sel.start_year, self.sel.end_year)]
 
+    def show(self, fig, output_dir=None, stem: str | None = None, source: str | None = None,
+             table: pd.DataFrame | None = None, status: str | None = None, boundaries: str | None = None) -> None:
+        """The figure ritual in one call: the note under ``fig`` (data status, ``source``, boundaries;
+        by default this notebook's status and boundaries), ``fig`` and ``table`` saved as
+        ``output_dir/stem.*`` (nothing when ``output_dir`` is None), then ``fig`` displayed."""
+        from IPython.display import display
+
+        from khuyencong.views import plots
+
+        plots.add_note(fig, status or self.status, source=source, lang=self.sel.lang,
+                       boundaries=self.sel.boundaries if boundaries is None else boundaries)
+        results.save(output_dir, stem, fig=fig, table=table, about=self if table is not None else None)
+        display(fig)
+
     def source_note(self, table: str = "register") -> str:
         """Source line of figures drawn from ``table`` (``register`` or ``plans``), saying demo data."""
         return results.data_source(table, self.synthetic, self.sel.lang)
