@@ -106,3 +106,14 @@ def test_architecture_md_names_every_module():
     missing = [str(p.relative_to(PACKAGE)) for p in _modules()
                if p.name != "__init__.py" and p.stem not in named and p.name not in named]
     assert not missing, f"add a line to ARCHITECTURE.md for: {missing}"
+
+
+def test_no_import_circle_between_modules():
+    """Issue 22: views/figure_cache and views/plots imported each other. No module may reach itself
+    through its imports (lazy imports inside functions count too)."""
+    import grimp
+
+    graph = grimp.build_graph("khuyencong")
+    circles = sorted((a, b) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
+                     if a < b and graph.chain_exists(importer=b, imported=a))
+    assert not circles, circles

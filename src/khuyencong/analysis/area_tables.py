@@ -3,7 +3,7 @@
 :func:`load` returns the headline rows of every area (each province, each region, the country;
 :mod:`~khuyencong.analysis.area_rows`) and :func:`cofunding_by_province` the co-funding bootstrap
 of every province, for given boundaries, years, draws and seed (+ the SYNTHETIC truth). Both are
-kept in a content-keyed cache, ``data/processed/derived/`` (:func:`khuyencong.paths.derived_dir`):
+kept in the content-keyed store (:mod:`khuyencong.store`), ``data/processed/derived/``:
 beside the tables they derive from, so they are gitignored and removed with them (``make
 distclean``) and shared by the runner's workers and a notebook opened in JupyterLab alike. The key
 hashes the input tables' rows, the package code, the truth and the parameters, so a stale entry is
@@ -13,9 +13,8 @@ entry does not exist.
 """
 from __future__ import annotations
 
-import json
+import io
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -30,7 +29,7 @@ from khuyencong.analysis import selection
 from khuyencong.analysis import tables
 from khuyencong.core import provinces
 from khuyencong.synthetic import truth as synthetic_truth
-from khuyencong.files import atomic_path, atomic_write_text
+from khuyencong.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -144,72 +143,36 @@ def precompute(boundaries: str, start_year: int, end_year: int, n_boot: int = N_
 
 def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) -> int:
     """Remove the entries no run can read any more: those of another package code version (the code
-    is part of every key) and table files whose record never came (after ``orphan_after_s``: a
-    notebook may be between writing the two). Returns how many went."""
-    folder = _folder(cache_dir)
-    if not folder.is_dir():
-        return 0
+    is part of every key) and table files whose record never came. Returns how many went."""
     code = fp.code_version()
-    removed = 0
-    for table_path in sorted(folder.glob("*.parquet")):
-        record_path = table_path.with_suffix(".json")
-        try:
-            stale = json.loads(record_path.read_text(encoding="utf-8")).get("code") != code
-        except (OSError, ValueError):  # no record, or a damaged one: the entry does not exist
-            stale = time.time() - table_path.stat().st_mtime > orphan_after_s
-        if stale:
-            table_path.unlink(missing_ok=True)
-            record_path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return Store(_folder(cache_dir)).prune(lambda record: record.get("code") == code, orphan_after_s)
 
 
 # ---------------------------------------------------------------- the cache
 
 def _cached(record: dict, cache_dir: Path | str | None, compute) -> tuple[pd.DataFrame, str]:
     """(the entry of ``record`` — read, or computed by ``compute()`` and stored —, its key)."""
-    key = fp.sha256_json(record)
-    folder = _folder(cache_dir)
-    found = _read(folder, key)
+    store, key = Store(_folder(cache_dir)), Store.key(record)
+    found = store.read(key, ("parquet",))
     if found is not None:
-        return found, key
+        try:
+            table = pd.read_parquet(io.BytesIO(found[0]["parquet"]))
+            table.attrs.update(found[1].get("attrs", {}))
+            return table, key
+        except (OSError, ValueError) as exc:  # a damaged entry is computed again
+            log.warning("cached table %s unreadable (%s): computing again", key[:12], exc)
     log.info("%s: computing for every area (%s)", record["kind"], record["parameters"])
     table = compute()
-    _write(folder, key, record, table)
+    plain = table.copy()
+    plain.attrs = {}
+    data = io.BytesIO()
+    plain.to_parquet(data, index=False)
+    store.write(key, {"parquet": data.getvalue()}, {**record, "rows": len(table), "attrs": _plain(table.attrs)})
     return table, key
 
 
 def _folder(cache_dir: Path | str | None) -> Path:
     return Path(cache_dir) if cache_dir is not None else paths.derived_dir()
-
-
-def _files(folder: Path, key: str) -> tuple[Path, Path]:
-    return folder / f"{key}.parquet", folder / f"{key}.json"
-
-
-def _read(folder: Path, key: str) -> pd.DataFrame | None:
-    table_path, record_path = _files(folder, key)
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        table = pd.read_parquet(table_path)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:  # a damaged entry is computed again
-        log.warning("cached table %s unreadable (%s): computing again", key[:12], exc)
-        return None
-    table.attrs.update(record.get("attrs", {}))
-    return table
-
-
-def _write(folder: Path, key: str, record: dict, table: pd.DataFrame) -> None:
-    """The table, then its record (the entry exists once the record does)."""
-    table_path, record_path = _files(folder, key)
-    plain = table.copy()
-    plain.attrs = {}
-    with atomic_path(table_path) as tmp:
-        plain.to_parquet(tmp, index=False)
-    body = {**record, "key": key, "rows": len(table), "attrs": _plain(table.attrs)}
-    atomic_write_text(record_path, json.dumps(body, sort_keys=True, ensure_ascii=False, indent=1) + "\n")
 
 
 def _plain(value):

@@ -197,3 +197,14 @@ def integer_axis(axis) -> None:
     """Years and event times: whole numbers without thousands separators (2020, not 2.020)."""
     axis.set_major_locator(MaxNLocator(integer=True))
     axis.set_major_formatter(FuncFormatter(lambda v, _: str(int(round(v)))))
+
+
+def render(fig: Figure, formats=("png", "svg"), dpi: int = DPI) -> dict[str, bytes]:
+    """``fig`` in each of ``formats``, byte-reproducibly: what :func:`save_figure` writes."""
+    files = {}
+    with laid_out(fig):
+        for fmt in formats:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
+            files[fmt] = buf.getvalue()
+    return files

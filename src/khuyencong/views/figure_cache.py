@@ -13,18 +13,14 @@ from __future__ import annotations
 import base64
 import functools
 import importlib.metadata
-import json
-import logging
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from khuyencong import fingerprint as fp
 from khuyencong import paths
-from khuyencong.files import atomic_write_bytes, atomic_write_text
-
-log = logging.getLogger(__name__)
+from khuyencong.store import Store
+from khuyencong.views.chart_base import render
 
 FORMATS = ("png", "svg")
 
@@ -52,15 +48,14 @@ def drawn_once(func):
         record = {"function": f"{func.__module__}.{func.__qualname__}", "code": fp.code_version(),
                   "matplotlib": _matplotlib(), "args": [_plain(a) for a in args],
                   "kwargs": {k: _plain(v) for k, v in sorted(kwargs.items())}}
-        key = fp.sha256_json(record)
-        found = _read(folder, key)
+        store, key = Store(folder), Store.key(record)
+        found = store.read(key, FORMATS)
         if found is not None:
-            return found
-        from khuyencong.views.plots import render
-
+            return SavedFigure(found[0], found[1]["text"])
         fig = func(*args, **kwargs)
         saved = SavedFigure(render(fig, FORMATS), repr(fig))
-        _write(folder, key, {k: record[k] for k in ("function", "code", "matplotlib")}, saved)
+        store.write(key, saved.files, {**{k: record[k] for k in ("function", "code", "matplotlib")},
+                                       "text": saved.text})
         return saved
     return wrapper
 
@@ -68,23 +63,9 @@ def drawn_once(func):
 def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) -> int:
     """Remove entries of another code or matplotlib version, and files whose record never came
     (after ``orphan_after_s``). Returns how many entries went."""
-    folder = _folder(cache_dir)
-    if not folder.is_dir():
-        return 0
     current = (fp.code_version(), _matplotlib())
-    removed = 0
-    for key in sorted({p.name.split(".")[0] for p in folder.iterdir() if not p.name.startswith(".")}):  # not temp files
-        record_path = folder / f"{key}.json"
-        try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-            stale = (record.get("code"), record.get("matplotlib")) != current
-        except (OSError, ValueError):
-            stale = all(time.time() - p.stat().st_mtime > orphan_after_s for p in folder.glob(f"{key}.*"))
-        if stale:
-            for p in folder.glob(f"{key}.*"):
-                p.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return Store(_folder(cache_dir)).prune(lambda r: (r.get("code"), r.get("matplotlib")) == current,
+                                           orphan_after_s)
 
 
 def _folder(cache_dir: Path | str | None) -> Path:
@@ -107,24 +88,3 @@ def _plain(value):
         return value
     raise TypeError(f"drawn_once: cannot key an argument of type {type(value).__name__}; "
                     "pass tables and plain values")
-
-
-def _read(folder: Path, key: str) -> SavedFigure | None:
-    try:
-        record = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-        files = {fmt: (folder / f"{key}.{fmt}").read_bytes() for fmt in FORMATS}
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:  # a damaged entry is drawn again
-        log.warning("cached figure %s unreadable (%s): drawing again", key[:12], exc)
-        return None
-    return SavedFigure(files, record["text"])
-
-
-def _write(folder: Path, key: str, record: dict, saved: SavedFigure) -> None:
-    """The files, then the record (the entry exists once the record does)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for fmt, data in saved.files.items():
-        atomic_write_bytes(folder / f"{key}.{fmt}", data)
-    atomic_write_text(folder / f"{key}.json",
-                      json.dumps({**record, "key": key, "text": saved.text}, sort_keys=True, indent=1) + "\n")

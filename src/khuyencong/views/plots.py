@@ -11,7 +11,6 @@ Saving is deterministic: fixed SVG hash salt, no dates or software stamps in the
 """
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from khuyencong.core.i18n import check_lang, fmt_number, fmt_pct, t
 from khuyencong.files import atomic_write_bytes
 from khuyencong.views.chart_base import (ACCENT, BAND, BASE, DPI, FIGSIZE, MUTED, PALETTE, SAVE_METADATA,
                                          ReportFigure, integer_axis, label_or, new_figure, number_axis, percent_axis,
-                                         laid_out, require_columns, require_finite, require_unique, set_title,
+                                         render, require_columns, require_finite, require_unique, set_title,
                                          style_rc, styled, value_text, wrap_text)
 from khuyencong.views.figure_cache import SavedFigure
 
@@ -352,17 +351,6 @@ def distribution_with_band(values, low: float = 0.15, high: float = 0.40, *, lan
 
 
 # --- saving ----------------------------------------------------------------------------------
-
-def render(fig: Figure, formats=("png", "svg"), dpi: int = DPI) -> dict[str, bytes]:
-    """``fig`` in each of ``formats``, byte-reproducibly: what :func:`save_figure` writes."""
-    files = {}
-    with laid_out(fig):
-        for fmt in formats:
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=SAVE_METADATA[fmt])
-            files[fmt] = buf.getvalue()
-    return files
-
 
 def save_figure(fig: Figure | SavedFigure, path_stem: Path | str, formats=("png", "svg"),
                 dpi: int = DPI) -> list[Path]:
