@@ -270,3 +270,71 @@ def test_monte_carlo_wild_bootstrap_size_with_12_clusters():
     rate = np.mean(rejections)
     print(f"WCR bootstrap rejection rate under the null, 12 clusters, 5% level: {rate:.3f}")
     assert 0.01 <= rate <= 0.10
+
+
+# ---------------------------------------------------------------- audit of issue 20
+
+def _one_treated_state(seed=2):
+    """Treated units (one adoption year) all in state T, controls all in state C."""
+    df = sim_establishments(n_units=40, seed=seed, cohorts=[2016])
+    return df.assign(state=np.where(df["event_time"].notna(), "T", "C"))
+
+
+def test_treatment_varying_in_one_cluster_is_refused_not_given_a_noise_standard_error():
+    # before: TWFE SE 1.6e-16, p 4e-16, interval of width 4e-15; Sun-Abraham SE 2e-15; wild bootstrap p 0
+    from khuyencong.errors import InputError
+    df = _one_treated_state()
+    for fit in (md.did_twfe, md.sun_abraham_att):
+        with pytest.raises(InputError, match="varies within only 1 cluster"):
+            fit(df, cluster="state")
+    with pytest.raises(InputError, match="'treated_post' varies within only 1 cluster"):
+        inference.wild_cluster_bootstrap(df, "log_productivity", "treated_post", "treated_post",
+                                         unit="establishment_id", cluster="state")
+    es = md.event_study(df, cluster="state")   # coefficients kept, no inference
+    assert es["se"].isna().all() and es["pvalue"].isna().all() and es["coef"].notna().all()
+    assert es.attrs["one_cluster_event_times"] == [-4, -3, -2, 0, 1, 2, 3, 4]
+    one_unit = sim_establishments(n_units=40, seed=2, share_treated=0.0)
+    unit = one_unit["establishment_id"] == "E00003"
+    one_unit.loc[unit, "event_time"] = one_unit.loc[unit, "year"] - 2016
+    one_unit["treated_post"] = (one_unit["event_time"] >= 0).astype(float)
+    with pytest.raises(InputError, match="varies within only 1 cluster"):
+        md.did_twfe(one_unit)
+    row = md.did_estimates(one_unit, min_treated=1).set_index("estimator")  # the tables say why, not a number
+    assert row["coef"].isna().all() and row["note"].str.contains("only 1 cluster").all()
+
+
+def test_staggered_adoption_without_never_treated_units_warns_and_says_so():
+    everyone = sim_establishments(n_units=200, seed=4, share_treated=1.0)
+    with pytest.warns(UserWarning, match="no never-treated .*Sun-Abraham"):
+        est = md.did_twfe(everyone)
+    assert isinstance(est.coef, float) and "staggered adoption (6 adoption years)" in est.warning
+    assert est.notes and "sun_abraham_att" in est.notes[-1] and not est.few_clusters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        md.did_twfe(sim_establishments(n_units=200, seed=4))                              # never-treated units
+        md.did_twfe(sim_establishments(n_units=60, seed=4, share_treated=1.0, cohorts=[2016, 2016]).assign(
+            treated_post=lambda d: np.where(d["establishment_id"] < "E00030", d["treated_post"], 0.0)))
+
+
+def test_sun_abraham_records_dropped_cohorts_and_leads_pooled_into_the_reference():
+    df = sim_establishments(n_units=300, seed=5, cohorts=[2012, 2016, 2018])  # 2012 = first panel year
+    att = md.sun_abraham_att(df)
+    n_units = df.loc[df["year"] - df["event_time"] == 2012, "establishment_id"].nunique()
+    assert any(f"[2012], {n_units} treated unit(s)" in n for n in att.notes)
+    assert md.sun_abraham_att(df.loc[df["event_time"].isna() | (df["year"] - df["event_time"] > 2012)]).notes == ()
+    leads = int((df["event_time"] < -1).sum())
+    pooled = md.event_study(df, window=(-1, 3))
+    assert pooled.attrs["pooled_into_reference"] == leads > 0
+    assert pooled.loc[pooled["event_time"] == -1, "binned"].item()
+    assert any(f"{leads} treated rows" in n and "reference period" in n for n in pooled.attrs["notes"])
+    assert any("reference period" in n for n in md.sun_abraham_att(df, window=(-1, 3)).notes)
+    assert md.event_study(df, window=(-1, 3), outside="drop").attrs["pooled_into_reference"] == 0
+
+
+def test_binned_is_flagged_only_at_an_end_that_received_rows():
+    df = sim_establishments(n_units=200, seed=2)          # event times -8 .. 11
+    es = md.event_study(df, window=(-8, 4))
+    assert es.attrs["below_window"] == 0 and es.attrs["above_window"] > 0
+    assert es["binned"].tolist() == [False] * 12 + [True]
+    assert md.event_study(df, window=(-9, 11))["binned"].sum() == 0
+    assert md.event_study(df, window=(-4, 4), method="twfe")["binned"].sum() == 2

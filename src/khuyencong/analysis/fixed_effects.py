@@ -4,6 +4,14 @@ All fixed effects are partialled out exactly (no iteration): outcome and regress
 by unit, then the unit-demeaned time dummies are projected out (Frisch-Waugh-Lovell). This is
 exact for unbalanced panels and fast because the number of periods is small.
 
+What is refused (:class:`~khuyencong.errors.InputError`, naming the column and how to fix it): two
+rows of one unit in one period; a regressor absorbed by the fixed effects, even when it is the only
+regressor (its partialled-out norm below ``ABSORBED_TOL`` times its raw centred norm: what is left is
+rounding noise, which would otherwise give a number with a standard error of 1e12). Which rows were
+dropped for a missing or non-finite value, and in how many clusters each regressor varies (cluster-
+robust inference on a regressor varying in fewer than two clusters is rounding noise), travel with
+the results (``n_dropped``, ``notes``, ``n_varying``).
+
 Cluster-robust variances use the CR1 correction of Stata (``xtreg, fe vce(cluster)`` and
 ``reghdfe``): ``G/(G-1) * (N-1)/(N-K)``, where K counts the regressors plus the absorbed
 fixed effects that are *not* nested in the clusters (plus one for the intercept when some are
@@ -15,15 +23,18 @@ group_debias=True`` counts every unit effect in K for two-way models, giving lar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from khuyencong.errors import InputError
+
 FEW_CLUSTERS = 20
 WEBB_BELOW = 12
+ABSORBED_TOL = 1e-8  # partialled-out / raw centred norm below this: the regressor is absorbed by the FE
 _SSC = ("CR1", "none")
 
 
@@ -52,6 +63,8 @@ class Estimate:
     df: int = 0
     few_clusters: bool = False
     warning: str = ""
+    n_dropped: int = 0  # rows left out for a missing or non-finite value (outcome, regressor, unit, time, cluster)
+    notes: tuple[str, ...] = ()  # what else was done to the sample (dropped rows and cohorts, pooling)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -70,6 +83,8 @@ class PanelResult:
     method: str
     few_clusters: bool
     warning: str
+    n_varying: dict = field(default_factory=dict)  # regressor -> clusters in which it takes 2+ values
+    notes: tuple[str, ...] = ()
 
     def estimate(self, name: str) -> Estimate:
         if name not in self.table.index:
@@ -77,7 +92,7 @@ class PanelResult:
         r = self.table.loc[name]
         return Estimate(float(r["coef"]), float(r["se"]), float(r["ci_low"]), float(r["ci_high"]),
                         float(r["pvalue"]), self.n_obs, self.n_clusters, self.method, self.df,
-                        self.few_clusters, self.warning)
+                        self.few_clusters, self.warning, self.n_dropped, self.notes)
 
 # ---------------------------------------------------------------- data preparation
 
@@ -87,8 +102,11 @@ def require(panel: pd.DataFrame, cols: Sequence[str]) -> None:
         raise KeyError(f"panel lacks column(s) {missing}; available: {list(panel.columns)}")
 
 
-def complete(panel: pd.DataFrame, numeric: Sequence[str], keys: Sequence[str]) -> tuple[pd.DataFrame, int]:
-    """Rows with every needed value present; numeric columns as float. Returns (frame, n_dropped)."""
+def complete(panel: pd.DataFrame, numeric: Sequence[str], keys: Sequence[str]) -> tuple[pd.DataFrame, int, str]:
+    """Rows with every needed value present (and finite, for ``numeric``); numeric columns as float.
+
+    Returns (frame, n_dropped, note), the note saying which columns lacked a value ('' if none did).
+    """
     cols = list(dict.fromkeys([*numeric, *keys]))
     require(panel, cols)
     data = panel[cols].copy()
@@ -97,10 +115,16 @@ def complete(panel: pd.DataFrame, numeric: Sequence[str], keys: Sequence[str]) -
             data[c] = pd.to_numeric(data[c]).astype(float)
         except (TypeError, ValueError) as err:
             raise TypeError(f"column {c!r} must be numeric: {err}") from None
-    ok = data.notna().all(axis=1) & np.isfinite(data[list(dict.fromkeys(numeric))]).all(axis=1)
+    bad = data.isna()
+    bad[list(dict.fromkeys(numeric))] |= ~np.isfinite(data[list(dict.fromkeys(numeric))])
+    ok = ~bad.any(axis=1)
     if not ok.any():
         raise ValueError(f"no complete rows in columns {cols}")
-    return data.loc[ok].reset_index(drop=True), int((~ok).sum())
+    n_dropped = int((~ok).sum())
+    lacking = {c: int(n) for c, n in bad.sum().items() if n}
+    note = (f"{n_dropped} row(s) dropped for a missing or non-finite value: "
+            + ", ".join(f"{n} in {c!r}" for c, n in lacking.items())) if n_dropped else ""
+    return data.loc[ok].reset_index(drop=True), n_dropped, note
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -148,6 +172,38 @@ def _rank(gram: np.ndarray) -> int:
     return int((eig > 1e-9 * len(eig)).sum())
 
 
+def varying_clusters(values: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """For each column of ``values`` (n x m), the number of clusters in which it takes two or more values."""
+    vals = np.asarray(values, dtype=float).reshape(len(cluster), -1)
+    if not len(vals):
+        return np.zeros(vals.shape[1], dtype=np.int64)
+    order = np.argsort(cluster, kind="stable")
+    vals, codes = vals[order], np.asarray(cluster)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    spread = np.maximum.reduceat(vals, starts, axis=0) - np.minimum.reduceat(vals, starts, axis=0)
+    return (spread > 0).sum(axis=0).astype(np.int64)
+
+
+def require_variation(name: str, n_varying: int, cluster: str) -> None:
+    """:class:`InputError` when a regressor (``name``: how the message shows it) varies within fewer than
+    two clusters: its cluster-robust standard error (and any wild cluster bootstrap) would be rounding
+    noise, not uncertainty."""
+    if n_varying < 2:
+        raise InputError(f"{name} varies within only {n_varying} cluster(s) of {cluster!r}: cluster-robust "
+                         "inference needs it to vary in at least 2 (with one treated cluster the standard error "
+                         "is rounding noise and the p-value meaningless); add treated units in other clusters, "
+                         "or cluster more finely")
+
+
+def _duplicates(data: pd.DataFrame, unit: str, time: str) -> None:
+    dup = data.duplicated([unit, time], keep=False)
+    if dup.any():
+        first = data.loc[dup].iloc[0]
+        raise InputError(f"{int(dup.sum())} rows repeat a ({unit}, {time}) pair, e.g. {unit} '{first[unit]}' in "
+                         f"{time} {first[time]}: a panel has one row per {unit} and {time}; remove the duplicates "
+                         "or aggregate them first")
+
+
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     """True when every level of ``inner`` lies within a single level of ``outer``."""
     pairs = pd.DataFrame({"i": inner, "o": outer}).drop_duplicates()
@@ -164,12 +220,17 @@ class Design:
     fe_dof: int  # absorbed FE counted in K (CR1)
     n_dropped: int
     absorb: Callable[[np.ndarray], np.ndarray]  # residualises (n x m) columns on the fixed effects
+    raw_norm: np.ndarray | None = None  # each regressor's centred norm before partialling out
+    n_varying: np.ndarray | None = None  # clusters in which each regressor takes two or more values
+    dropped_note: str = ""
 
 
 def design(panel: pd.DataFrame, y: str, x: Sequence[str], unit: str, time: str | None,
             cluster: str) -> Design:
     keys = [unit, cluster] + ([time] if time else [])
-    data, dropped = complete(panel, [y, *x], keys)
+    data, dropped, note = complete(panel, [y, *x], keys)
+    if time:
+        _duplicates(data, unit, time)
     u, n_u = _codes(data[unit])
     t, n_t = _codes(data[time]) if time else (None, 0)
     g, n_g = _codes(data[cluster])
@@ -180,8 +241,11 @@ def design(panel: pd.DataFrame, y: str, x: Sequence[str], unit: str, time: str |
         redundant += n_u - 1
     if t is not None and n_t > 1 and _nested(t, g):
         redundant += n_t - 1
+    raw = mat[:, 1:]
     return Design(resid[:, 0], resid[:, 1:], list(x), g, n_g, fe_rank - redundant, dropped,
-                   lambda m: _partial_out(m, u, n_u, t, n_t)[0])
+                  lambda m: _partial_out(m, u, n_u, t, n_t)[0],
+                  np.where(np.ptp(raw, axis=0) > 0, np.linalg.norm(raw - raw.mean(axis=0), axis=0), 0.0),
+                  varying_clusters(raw, g), note)
 
 
 # ---------------------------------------------------------------- OLS with cluster-robust variance
@@ -192,11 +256,18 @@ def ols(d: Design, small_sample: str = "CR1") -> tuple[np.ndarray, np.ndarray, i
         raise ValueError(f"small_sample must be one of {_SSC}, not {small_sample!r}")
     X, y = d.X, d.y
     n, k = X.shape
+    if d.raw_norm is not None:
+        absorbed = [nm for nm, left, raw in zip(d.names, np.linalg.norm(X, axis=0), d.raw_norm)
+                    if raw == 0 or not left > ABSORBED_TOL * raw]
+        if absorbed:
+            raise InputError(f"regressor(s) {absorbed} are collinear with the fixed effects: after removing them "
+                             "nothing is left but rounding noise (e.g. every unit treated in the same year, or a "
+                             "value constant within each unit) — drop them, or add units that differ in them")
     xtx = X.T @ X
     rank = _rank(xtx)
     if rank < k:
         bad = [nm for j, nm in enumerate(d.names) if not np.any(np.abs(X[:, j]) > 1e-10)]
-        raise ValueError(f"regressors are collinear with the fixed effects or each other "
+        raise InputError(f"regressors are collinear with the fixed effects or each other "
                          f"(rank {rank} < {k}); constant within the fixed effects: {bad or 'none'} — "
                          "drop or recode them")
     if d.n_clusters < 2:
@@ -234,8 +305,11 @@ def panel_twfe(panel: pd.DataFrame, outcome: str, regressors: Sequence[str] | st
     """OLS of ``outcome`` on ``regressors`` with unit and time fixed effects, clustered by ``cluster``
     (default: ``unit``).
 
-    Rows with any needed value missing (e.g. the first years of a lagged regressor) are dropped
-    and counted in ``n_dropped``. ``time=None`` gives unit effects only.
+    Rows with any needed value missing or non-finite (e.g. the first years of a lagged regressor, a
+    missing cluster id) are dropped, counted in ``n_dropped`` and described in ``notes``; ``n_varying``
+    gives the clusters in which each regressor varies. Two rows of one ``unit`` in one ``time``, and a
+    regressor absorbed by the fixed effects, are refused (:class:`InputError`). ``time=None`` gives
+    unit effects only.
     """
     check_ci(ci)
     x = [regressors] if isinstance(regressors, str) else list(regressors)
@@ -250,4 +324,5 @@ def panel_twfe(panel: pd.DataFrame, outcome: str, regressors: Sequence[str] | st
                        d.n_clusters, d.n_dropped, df,
                        f"two-way FE ({unit}{', ' + time if time else ''}) OLS, {small_sample} "
                        f"cluster-robust SE by {cluster}, t({df})",
-                       bool(warning), warning)
+                       bool(warning), warning, dict(zip(x, d.n_varying.tolist())),
+                       (d.dropped_note,) if d.dropped_note else ())

@@ -10,9 +10,16 @@ sign (Goodman-Bacon 2021, J. Econometrics; de Chaisemartin & D'Haultfœuille 202
 :func:`event_study` / :func:`sun_abraham_att` (Sun & Abraham 2021, J. Econometrics) — cohort x
 event-time interactions against never-treated units, averaged with cohort shares — as the default
 in the notebooks; ``did_twfe`` is kept for comparison and for designs with a single adoption date.
+
+Every estimate says what was done to its sample: rows dropped for a missing or non-finite value
+(``n_dropped`` and ``notes`` of the :class:`Estimate`, ``attrs`` of an event study), cohorts dropped
+for lack of a reference period, leads pooled into the reference period. Cluster-robust inference is
+refused (:class:`~khuyencong.errors.InputError`) when the treatment varies within fewer than two
+clusters: the standard error is then rounding noise.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -20,7 +27,11 @@ import pandas as pd
 from scipy import stats
 
 from khuyencong.analysis.fixed_effects import (Design, Estimate, check_ci, complete, design, few_clusters_warning,
-                                               ols, panel_twfe, require)
+                                               ols, panel_twfe, require, require_variation)
+
+
+class StaggeredAdoptionWarning(UserWarning):
+    """A TWFE DiD under staggered adoption without never-treated units (see :func:`did_twfe`)."""
 
 
 def did_twfe(panel: pd.DataFrame, outcome: str = "log_productivity", unit: str = "establishment_id",
@@ -30,11 +41,34 @@ def did_twfe(panel: pd.DataFrame, outcome: str = "log_productivity", unit: str =
     ``cluster`` (default: ``unit``).
 
     Biased under staggered adoption with heterogeneous effects (see the module docstring); prefer
-    :func:`sun_abraham_att` there.
+    :func:`sun_abraham_att` there. When adoption is staggered and no unit is never treated (every
+    comparison is then with earlier or later adopters), a :class:`StaggeredAdoptionWarning` is
+    issued and its text added to ``warning`` and ``notes``. Refused (:class:`InputError`) when
+    ``treat_post`` varies within fewer than two clusters or is absorbed by the fixed effects (e.g.
+    every unit treated in the same year).
     """
+    cluster = cluster or unit
     res = panel_twfe(panel, outcome, [treat_post, *controls], unit, time, cluster, ci, small_sample)
+    require_variation(repr(treat_post), res.n_varying[treat_post], cluster)
     est = res.estimate(treat_post)
-    return Estimate(**{**est.as_dict(), "method": "TWFE DiD: " + res.method})
+    staggered = _staggered_without_never_treated(panel, outcome, unit, time, treat_post, cluster, controls)
+    notes, warning = est.notes, est.warning
+    if staggered:
+        warnings.warn(staggered, StaggeredAdoptionWarning, stacklevel=2)
+        notes, warning = (*notes, staggered), "; ".join(filter(None, (warning, staggered)))
+    return Estimate(**{**est.as_dict(), "method": "TWFE DiD: " + res.method, "notes": notes, "warning": warning})
+
+
+def _staggered_without_never_treated(panel, outcome, unit, time, treat_post, cluster, controls) -> str:
+    """The warning text when treated units adopt in several periods and none is never treated, else ''."""
+    data = complete(panel, [outcome, treat_post, *controls], [unit, time, cluster])[0]
+    first = data.loc[data[treat_post] != 0].groupby(unit)[time].min()
+    if first.nunique() < 2 or data[unit].nunique() > len(first):
+        return ""
+    return (f"staggered adoption ({first.nunique()} adoption {time}s) with no never-treated {unit}: TWFE "
+            "compares early with late adopters and can be badly biased, even of the wrong sign; report the "
+            "Sun-Abraham ATT (sun_abraham_att) instead, with never-treated comparison units (or the last "
+            "cohort, recoded as never treated, over the years before its adoption)")
 
 
 # ---------------------------------------------------------------- event studies
@@ -53,14 +87,18 @@ def _event_times(panel: pd.DataFrame, time: str, event_time: str, cohort: str | 
     return (pd.to_numeric(panel[time]) - first).where(first.notna() & (first != 0))
 
 
-def _outside_window(data: pd.DataFrame, window: tuple[int, int], outside: str) -> tuple[pd.DataFrame, dict]:
+def _outside_window(data: pd.DataFrame, window: tuple[int, int], outside: str,
+                    reference: int) -> tuple[pd.DataFrame, dict]:
     """Bin (clip) treated rows' event times outside ``window`` into its end points, or drop those rows;
-    the counts go to ``attrs`` / the method text."""
+    the counts go to ``attrs`` / the method text. ``pooled_into_reference``: rows binned into an end
+    point that is the reference period (``window=(-1, ...)`` with reference -1 pools every lead there)."""
     if outside not in OUTSIDE:
         raise ValueError(f"outside must be one of {OUTSIDE}, not {outside!r}")
     lo, hi = window
     below, above = data["_ev"] < lo, np.isfinite(data["_ev"]) & (data["_ev"] > hi)
-    counts = {"outside": outside, "below_window": int(below.sum()), "above_window": int(above.sum())}
+    pooled = int(below.sum()) * (lo == reference) + int(above.sum()) * (hi == reference)
+    counts = {"outside": outside, "below_window": int(below.sum()), "above_window": int(above.sum()),
+              "pooled_into_reference": pooled if outside == "bin" else 0}
     if outside == "drop":
         data = data.loc[~(below | above)].reset_index(drop=True)
     return data, counts
@@ -74,8 +112,9 @@ def _event_frame(panel: pd.DataFrame, outcome: str, unit: str, time: str, event_
         raise ValueError(f"window {window} must satisfy lo < hi and contain the reference period {reference}")
     require(panel, [outcome, unit, time, cluster])
     events = _event_times(panel, time, event_time, cohort)
-    data, dropped = complete(panel.assign(_ev=events.fillna(np.inf)), [outcome], [unit, time, cluster, "_ev"])
-    data, binning = _outside_window(data, window, outside)
+    data, dropped, note = complete(panel.assign(_ev=events.fillna(np.inf)), [outcome], [unit, time, cluster, "_ev"])
+    data, binning = _outside_window(data, window, outside, reference)
+    binning["dropped_note"] = note
     data[time] = pd.to_numeric(data[time])
     treated_rows = np.isfinite(data["_ev"].to_numpy(dtype=float))
     by_unit = pd.Series(treated_rows).groupby(data[unit].to_numpy()).agg(["any", "all"])
@@ -115,6 +154,7 @@ def _sun_abraham(panel, outcome, unit, time, event_time, cluster, window, refere
     has_ref = data.loc[treated & (data["_e"] == reference)].groupby("_cohort").size()
     cohorts = data.loc[treated, "_cohort"].unique()
     no_ref = sorted(set(cohorts) - set(has_ref.index))
+    n_no_ref = int(data.loc[data["_cohort"].isin(no_ref), unit].nunique())
     data = data.loc[~data["_cohort"].isin(no_ref)].reset_index(drop=True)
     treated = np.isfinite(data["_cohort"])
     has_cell = (treated & (data["_e"] != reference)).to_numpy()
@@ -125,9 +165,29 @@ def _sun_abraham(panel, outcome, unit, time, event_time, cluster, window, refere
     labels = [(float(c), float(e)) for c, e in counts.index]
     beta, vcov, d = _fit_cells(data, cell, len(labels), outcome, unit, time, cluster)
     n = counts.to_numpy(dtype=float)
+    post = has_cell & (data["_e"] >= 0).to_numpy()
     meta = {"dropped_rows": dropped, "cohorts_without_reference": [int(c) for c in no_ref],
-            "n_obs": len(d.y), "n_clusters": d.n_clusters, **binning}
+            "cohort_units_dropped": n_no_ref, "n_obs": len(d.y), "n_clusters": d.n_clusters,
+            "post_clusters": int(data.loc[post, cluster].nunique()),
+            "clusters_by_event_time": _clusters_by_event(data, has_cell, cluster), **binning}
     return labels, beta, vcov, n, meta
+
+
+def _clusters_by_event(data: pd.DataFrame, has_cell: np.ndarray, cluster: str) -> dict:
+    """Event time -> clusters holding treated rows at it (its standard error is noise below 2)."""
+    return {float(e): int(k) for e, k in data.loc[has_cell].groupby("_e")[cluster].nunique().items()}
+
+
+def _sample_notes(meta: dict, reference: int) -> tuple[str, ...]:
+    """What was done to the event-study sample, in words (for ``Estimate.notes``)."""
+    notes = [meta["dropped_note"]]
+    if meta["cohorts_without_reference"]:
+        notes.append(f"cohorts never observed at the reference period dropped (no baseline to compare with): "
+                     f"{meta['cohorts_without_reference']}, {meta['cohort_units_dropped']} treated unit(s)")
+    if meta["pooled_into_reference"]:
+        notes.append(f"{meta['pooled_into_reference']} treated rows outside the window binned into the reference "
+                     f"period {reference}: the baseline pools them with it, and no pre-trend can be seen")
+    return tuple(filter(None, notes))
 
 
 def _combine(weights: np.ndarray, beta: np.ndarray, vcov: np.ndarray) -> tuple[float, float]:
@@ -143,15 +203,21 @@ def event_study(panel: pd.DataFrame, outcome: str = "log_productivity", unit: st
     ``event_time`` is empty (NaN) for never-treated units, which serve as controls. Instead of it,
     ``cohort`` may name a column holding the first treated year (0 or empty = never treated).
     Event times outside ``window``: ``outside="bin"`` (default) puts them into its end points (the
-    first and last rows, ``binned`` True, pool every earlier / later event time); ``"drop"`` leaves
-    those treated rows out. ``attrs`` gives ``outside``, ``below_window`` and ``above_window`` (treated
-    rows concerned). ``method="sun_abraham"`` (default) fits
-    cohort x event-time dummies with unit and time effects and averages them by each cohort's
+    first and last rows pool every earlier / later event time; ``binned`` is True on an end row only
+    when some row was binned into it); ``"drop"`` leaves those treated rows out. ``attrs`` gives
+    ``outside``, ``below_window`` and ``above_window`` (treated rows concerned) and
+    ``pooled_into_reference``: with a window starting (or ending) at the reference period, e.g.
+    ``window=(-1, 4)``, every earlier lead is binned *into the reference period*, so the baseline
+    becomes the average of all pre-periods (and no pre-trend can be seen). ``method="sun_abraham"``
+    (default) fits cohort x event-time dummies with unit and time effects and averages them by each cohort's
     share of the treated observations at that event time (weights treated as fixed in the
     standard errors); cohorts never observed at ``reference`` are dropped (listed in
     ``attrs["cohorts_without_reference"]``). ``method="twfe"`` pools cohorts in one dummy per event
     time — biased with heterogeneous effects, kept for comparison. The reference row has coef 0.
-    Standard errors are clustered by ``cluster`` (default: ``unit``).
+    Standard errors are clustered by ``cluster`` (default: ``unit``); an event time whose treated rows
+    lie in fewer than two clusters gets its coefficient but no standard error, interval or p-value
+    (listed in ``attrs["one_cluster_event_times"]``). ``attrs["dropped_rows"]`` counts rows left out
+    for a missing or non-finite value; ``attrs["notes"]`` says in words what was done to the sample.
     """
     check_ci(ci)
     cluster = cluster or unit
@@ -169,13 +235,14 @@ def event_study(panel: pd.DataFrame, outcome: str = "log_productivity", unit: st
         beta, vcov, d = _fit_cells(data, cell, len(labels), outcome, unit, time, cluster)
         ev = np.array(labels, dtype=float)
         n = data.loc[has_cell, "_e"].value_counts().reindex(labels).to_numpy(dtype=float)
-        meta = {"dropped_rows": dropped, "cohorts_without_reference": [], "n_obs": len(d.y),
-                "n_clusters": d.n_clusters, **binning}
+        meta = {"dropped_rows": dropped, "cohorts_without_reference": [], "cohort_units_dropped": 0,
+                "n_obs": len(d.y), "n_clusters": d.n_clusters,
+                "clusters_by_event_time": _clusters_by_event(data, has_cell, cluster), **binning}
     else:
         raise ValueError(f"method must be 'sun_abraham' or 'twfe', not {method!r}")
     df = meta["n_clusters"] - 1
     q = stats.t.ppf(0.5 + ci / 2, df)
-    rows = []
+    rows, one_cluster = [], []
     for e in range(window[0], window[1] + 1):
         sel = ev == e
         if e == reference or not sel.any():
@@ -184,13 +251,19 @@ def event_study(panel: pd.DataFrame, outcome: str = "log_productivity", unit: st
             continue
         w = np.where(sel, n, 0.0) / n[sel].sum()
         coef, se = _combine(w, beta, vcov)
+        if meta["clusters_by_event_time"].get(float(e), 0) < 2:
+            one_cluster.append(e)
+            se = np.nan
         rows.append({"event_time": e, "coef": coef, "se": se, "n_treated_obs": int(n[sel].sum())})
     out = pd.DataFrame(rows)
     out["ci_low"], out["ci_high"] = out["coef"] - q * out["se"], out["coef"] + q * out["se"]
     out["pvalue"] = 2 * stats.t.sf(np.abs(out["coef"] / out["se"]), df)
-    out["binned"] = out["event_time"].isin(window) & (outside == "bin")
+    lo, hi = window
+    out["binned"] = (((out["event_time"] == lo) & (meta["below_window"] > 0))
+                     | ((out["event_time"] == hi) & (meta["above_window"] > 0))) & (outside == "bin")
     out.attrs.update(meta, method=method, reference=reference, window=tuple(window), df=df,
-                     warning=few_clusters_warning(meta["n_clusters"]))
+                     warning=few_clusters_warning(meta["n_clusters"]), one_cluster_event_times=one_cluster,
+                     notes=_sample_notes(meta, reference))
     return out
 
 
@@ -206,6 +279,10 @@ def sun_abraham_att(panel: pd.DataFrame, outcome: str = "log_productivity", unit
     (and those before ``window[0]``) out, so it covers event times 0..``window[1]`` only. The method
     text states the choice and how many treated rows it concerned. ``cohort`` (first treated year,
     0 or empty = never treated) may replace ``event_time``; ``cluster`` defaults to ``unit``.
+    ``n_dropped`` counts rows left out for a missing or non-finite value; ``notes`` says so, and names
+    the cohorts dropped for lack of a reference period and the leads pooled into the reference period
+    (see :func:`event_study`). Refused (:class:`InputError`) when the treated rows at event time >= 0
+    lie in fewer than two clusters (the standard error would be rounding noise).
     """
     check_ci(ci)
     cluster = cluster or unit
@@ -214,6 +291,7 @@ def sun_abraham_att(panel: pd.DataFrame, outcome: str = "log_productivity", unit
     post = np.array([lab[1] >= 0 for lab in labels])
     if not post.any():
         raise ValueError("no treated observations at event time >= 0")
+    require_variation("the treatment (rows at event time >= 0)", meta["post_clusters"], cluster)
     w = np.where(post, n, 0.0) / n[post].sum()
     coef, se = _combine(w, beta, vcov)
     g = meta["n_clusters"]
@@ -223,7 +301,7 @@ def sun_abraham_att(panel: pd.DataFrame, outcome: str = "log_productivity", unit
     return Estimate(coef, se, float(coef - q * se), float(coef + q * se), float(2 * stats.t.sf(abs(coef / se), df)),
                     meta["n_obs"], g, f"Sun-Abraham ATT (never-treated controls; {_binning_text(meta, window)}), "
                     f"CR1 by {cluster}, t({df})",
-                    df, bool(warning), warning)
+                    df, bool(warning), warning, meta["dropped_rows"], _sample_notes(meta, reference))
 
 
 def _binning_text(meta: dict, window: tuple[int, int]) -> str:
