@@ -63,8 +63,9 @@ notebooks: $(STAMP) ## Re-execute the notebooks in place and store their outputs
 	$(BIN)/khuyencong notebooks
 
 BENCH_ARGS ?=
-bench: $(STAMP) ## Benchmark regeneration, no-op runs, cleaning at scale and the tests (~12 min) → benchmarks/
+bench: $(STAMP) ## Benchmark regeneration, no-op runs, cleaning at scale, the tests (~12 min) and figure extraction → benchmarks/
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/extract.py
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

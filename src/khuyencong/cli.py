@@ -1,4 +1,4 @@
-"""Command line: ``khuyencong map | validate | clean | published | demo | templates | provenance | export | notebooks | run | report``.
+"""Command line: ``khuyencong map | validate | clean | published [add] | extract | demo | templates | provenance | export | notebooks | run | report``.
 
 Each subcommand is a thin shell over a function the notebooks and tests call too. Messages go
 through :mod:`logging` (configured here once: plain text, errors on stderr, the rest on stdout);
@@ -152,8 +152,20 @@ def _official(args: argparse.Namespace) -> int:
 def _published(args: argparse.Namespace) -> int:
     from khuyencong.ingest.published import build_published
 
+    if args.action == "add" or args.reviews:
+        from khuyencong.ingest.published_add import add_files
+
+        return add_files(args.reviews if args.action == "add" else [])  # logs what it added and linked
+
     frame = build_published()
     log.info("published figures: %d rows → data/processed/published_figures.parquet (+ .csv)", len(frame))
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from khuyencong.ingest.extract import extract_to_reviews
+
+    extract_to_reviews(args.paths)  # logs each file's candidates and review file
     return 0
 
 
@@ -340,8 +352,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")
     p.set_defaults(func=_clean)
 
-    p = sub.add_parser("published", help="parse the published figures into data/processed/")
+    p = sub.add_parser("published", help="parse the published figures into data/processed/; "
+                       "`published add FILE.figures.yml` appends reviewed rows to data/raw/published_figures.csv")
+    p.add_argument("action", nargs="?", choices=["add"], help="add: append the accepted rows of review files")
+    p.add_argument("reviews", nargs="*", metavar="FILE.figures.yml", help="review files written by `extract`")
     p.set_defaults(func=_published)
+
+    p = sub.add_parser("extract", help="propose published-figures rows from a saved page, text, .docx or .pdf "
+                       "(FILE.figures.yml, for review)")
+    p.add_argument("paths", nargs="+", metavar="FILE", help="saved web page (.html), .txt, .docx or text .pdf")
+    p.set_defaults(func=_extract)
 
     p = sub.add_parser("official", help="read the official statistics in data/raw/official/ into data/processed/")
     p.set_defaults(func=_official)

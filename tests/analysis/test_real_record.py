@@ -58,3 +58,20 @@ def test_claims_against_the_production_index(figures):
     assert bg["official_value"] == pytest.approx(expected)
     assert bg["difference"] == pytest.approx(25.2 - expected)
     assert pd.isna(claims.loc["BG-2019M5-industrial_output_growth", "official_value"])  # no overlap: not compared
+
+
+def test_how_the_record_is_kept_counts_extracted_and_transcribed_rows():
+    """Issue 21: notebook 00 says how the record grows (figures per source and year, extracted vs transcribed)."""
+    import pandas as pd
+
+    from khuyencong.analysis import real_record
+    from khuyencong.ingest.published_add import EXTRACTED
+
+    figures = pd.DataFrame({"outlet": ["Báo A", "Báo A", "Báo B", "Báo B"],
+                            "published": ["2021-05-01", "2021-06-02", "", "2019-01-01"],
+                            "retrieved": ["2026-11-21"] * 4,
+                            "note": [EXTRACTED, "", EXTRACTED + "; tier not printed", ""]})
+    kept = real_record.how_kept(figures)
+    rows = {(r.outlet, None if pd.isna(r.year) else r.year): (r.figures, r.extracted, r.transcribed)
+            for r in kept.itertuples()}
+    assert rows == {("Báo A", "2021"): (2, 1, 1), ("Báo B", "2019"): (1, 0, 1), ("Báo B", None): (1, 1, 0)}

@@ -379,3 +379,18 @@ def test_mof_budget_file_parses_with_english_decimal():
     sci = table["total.rev"].str.contains("E")
     assert sci.any()
     assert values[sci].tolist() == [float(v) for v in table.loc[sci, "total.rev"]]
+
+
+def test_printed_forms_of_the_record():
+    """Issue 21: figures as printed, not shortened to what the parser used to read."""
+    both = parse_amount("20 chương trình, đề án")
+    assert (both.value, both.unit, both.noun) == (20.0, "count", "chương trình, đề án")
+    capital = parse_amount("02 Đề án")
+    assert (capital.value, capital.noun) == (2.0, "đề án")
+    part = parse_amount("7/9 nội dung")
+    assert (part.value, part.of, part.noun) == (7.0, 9.0, "nội dung")
+    assert parse_amount("7 nội dung").of is None
+    with pytest.raises(ValueError, match="more than the whole"):
+        parse_amount("9/7 nội dung")
+    with pytest.raises(ValueError, match="counted noun"):
+        parse_amount("7/9 tỷ đồng")

@@ -174,3 +174,18 @@ def claims_vs_official(figures: pd.DataFrame, official: pd.DataFrame) -> pd.Data
             "official_source": ipi["source"].iat[0] if len(ipi) else "",
         })
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def how_kept(figures: pd.DataFrame) -> pd.DataFrame:
+    """How the record grows: printed figures per source (outlet) and year of publication (NA when the
+    page gives none), split into rows extracted by ``khuyencong extract`` and reviewed, and rows
+    transcribed by hand. Columns: outlet, year, figures, extracted, transcribed."""
+    from khuyencong.ingest.published_add import EXTRACTED
+
+    when = figures["published"].astype("string").str[:4].replace("", pd.NA)
+    extracted = figures["note"].str.startswith(EXTRACTED)
+    table = pd.DataFrame({"outlet": figures["outlet"], "year": when, "extracted": extracted.astype(int),
+                          "transcribed": (~extracted).astype(int)})
+    out = table.groupby(["outlet", "year"], sort=True, dropna=False).sum().reset_index()
+    out.insert(2, "figures", out["extracted"] + out["transcribed"])
+    return out.sort_values(["year", "outlet"], ascending=[False, True]).reset_index(drop=True)

@@ -9,7 +9,8 @@ Units
 Money in đồng is normalised to million VND (``unit="million VND"``); USD is kept in USD,
 never converted (``unit="USD"``; ``5 triệu USD`` is 5e6 USD). ``%`` gives ``"percent"``; durations (``năm``, ``tháng``,
 ``ngày``) give ``"year"``/``"month"``/``"day"``; any other trailing words are a counted noun
-(``unit="count"``, ``noun`` lower-cased). Rates such as ``/người/tháng`` are appended in
+(``unit="count"``, ``noun`` lower-cased; two nouns may be joined by a comma: ``20 chương trình, đề án``;
+a count of a whole, ``7/9 nội dung``, gives ``value=7`` and ``of=9``). Rates such as ``/người/tháng`` are appended in
 English: ``"million VND/person/month"``, ``"percent/year"``.
 
 Qualifiers come from :data:`QUALIFIER_WORDS` (``gần``, ``khoảng`` → "approx"; ``trên``,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from khuyencong.core.vnnumber import MINUS_SIGN, MISSING_MARKERS, check_decimal, to_decimal
@@ -118,13 +119,16 @@ _COMBINED = rf"(?:{_alternation(COMBINED_MONEY_WORDS)}){_END_OF_WORD}"
 _PCT = _alternation(PERCENT_WORDS)
 # A counted noun never starts with a unit word: "5 tỷ đồng vốn" must fail, not count "đồng vốn".
 _NOT_UNIT = rf"(?!(?:{_alternation([*CURRENCY_WORDS, *COMBINED_MONEY_WORDS, *MULTIPLIER_EXPONENTS])}){_END_OF_WORD})"
-_NOUN = rf"{_NOT_UNIT}{_NOT_SUFFIX}[^\W\d_]+(?:\s+{_NOT_SUFFIX}[^\W\d_]+)*"
+# Words of a counted noun are separated by spaces, or by a comma between two nouns ("20 chương trình, đề án").
+_NOUN = rf"{_NOT_UNIT}{_NOT_SUFFIX}[^\W\d_]+(?:(?:\s*,\s*|\s+){_NOT_SUFFIX}[^\W\d_]+)*"
 _SEP = "(?:" + "|".join(re.escape(w) + (_END_OF_WORD if w.isalpha() else "") for w in RANGE_SEPARATORS) + ")"
 
 _QUALIFIER_RE = re.compile(rf"(?P<q>{_alternation(QUALIFIER_WORDS)}){_END_OF_WORD}\s*")
 _LEAD_RE = re.compile(rf"(?P<w>{_alternation(NEUTRAL_LEAD_WORDS + REFUSED_LEAD_WORDS)}){_END_OF_WORD}\s*")
 _FROM_RE = re.compile(rf"từ{_END_OF_WORD}\s*")
 _NUM_RE = re.compile(_NUM)
+# "7/9 nội dung": a count out of a total, printed before a counted noun.
+_FRACTION_RE = re.compile(r"(?P<num>[0-9]+)/(?P<of>[0-9]+)(?=\s+[^\W\d_])")
 # Unit written between the two numbers of a range: "15% - 40%", "3 triệu - 5 triệu đồng".
 _RANGE_RE = re.compile(
     rf"\s*(?P<mult>{_MULT})?\s*(?P<kind>{_PCT}|{_CUR}|{_COMBINED})?\s*{_SEP}\s*(?P<num>{_NUM})"
@@ -156,6 +160,7 @@ class Amount:
     noun: str | None
     qualifier: str
     text: str
+    of: float | None = None  # the whole of a count printed as "7/9 nội dung" (None otherwise)
 
     @property
     def is_missing(self) -> bool:
@@ -255,11 +260,12 @@ def parse_amount(text: str, decimal: str | None = None) -> Amount:
 
 def _parse_clean(s: str, text: str, decimal: str | None) -> Amount:
     s, qualifier, saw_tu = _strip_prefixes(s, text)
-    first = _NUM_RE.match(s)
+    fraction = _FRACTION_RE.match(s)
+    first = fraction or _NUM_RE.match(s)
     if not first:
         raise ValueError(f"{text!r}: no number found where one was expected (at {s!r})")
     pos, lo_unit, hi_token = first.end(), None, None
-    rng = _RANGE_RE.match(s, pos)
+    rng = None if fraction else _RANGE_RE.match(s, pos)
     if rng:
         lo_unit, hi_token, pos = _unit_parts(rng["mult"], rng["kind"]), rng["num"], rng.end()
     tail = _TAIL_RE.fullmatch(s, pos)
@@ -274,7 +280,20 @@ def _parse_clean(s: str, text: str, decimal: str | None) -> Amount:
         if qualifier != "exact":
             raise ValueError(f"{text!r}: both a leading qualifier and '{tail['suffix']}'")
         qualifier = SUFFIX_QUALIFIER_WORDS[tail["suffix"]]
+    if fraction:
+        return _fraction(text, fraction, tail, qualifier, decimal)
     return _build(text, first.group(), hi_token, lo_unit, tail, qualifier, decimal)
+
+
+def _fraction(text, fraction, tail, qualifier, decimal) -> Amount:
+    """``7/9 nội dung``: the count 7 of a counted noun, out of ``of=9``."""
+    amount = _build(text, fraction["num"], None, None, tail, qualifier, decimal)
+    if amount.unit != "count" or tail["per"]:
+        raise ValueError(f"{text!r}: 'N/M' is read only before a counted noun ('7/9 nội dung')")
+    of = _finite(to_decimal(fraction["of"], decimal), text)
+    if of < (amount.value or 0):
+        raise ValueError(f"{text!r}: {fraction['num']} out of {fraction['of']} is more than the whole")
+    return replace(amount, of=of)
 
 
 def _build(text, lo_token, hi_token, lo_unit, tail, qualifier, decimal) -> Amount:

@@ -241,3 +241,14 @@ def index(lang: str, reports: dict, processed_dir=None) -> dict | None:
     except FileNotFoundError:
         official = pd.DataFrame(columns=["series", "province_code", "year"])
     return index_section(figures, official, reports, lang)
+
+
+def how_kept_table(figures: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`real_record.how_kept` with its columns named in ``lang``."""
+    from khuyencong.analysis import real_record
+
+    names = {"outlet": "rk_outlet", "year": "rk_year", "figures": "rk_figures", "extracted": "rk_extracted",
+             "transcribed": "rk_transcribed"}
+    table = real_record.how_kept(figures)
+    table["year"] = table["year"].astype(object).where(table["year"].notna(), "–")  # the page gives no date
+    return table.rename(columns={k: i18n.t(v, lang) for k, v in names.items()})
