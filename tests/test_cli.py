@@ -45,7 +45,7 @@ def test_bad_input_spec_and_unknown_province_are_clear_errors(tmp_path, monkeypa
 def test_bad_limit_values_are_settings_errors_not_tracebacks(tmp_path, monkeypatch, capsys):
     csv = tmp_path / "reg.csv"
     csv.write_text("STT,Tên đề án,Kinh phí hỗ trợ\n1,Đào tạo nghề,100\n", encoding="utf-8")
-    assert main(["map", str(csv), "--province", "Nam Định", "--year", "2020"]) == 0  # its mapping is YAML
+    assert main(["map", str(csv), "--file-province", "Nam Định", "--file-year", "2020"]) == 0  # its mapping is YAML
     for env, value in (("KHUYENCONG_MAX_FIELD_CHARS", "1e19"), ("KHUYENCONG_MAX_YAML_BYTES", "1e19"),
                        ("KHUYENCONG_MAX_CELLS", "abc")):
         monkeypatch.setenv(env, value)

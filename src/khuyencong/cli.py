@@ -56,8 +56,8 @@ def configure_logging(level: int = logging.INFO) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from khuyencong.ingest.validate import validate_paths
 
-    report = validate_paths([Path(p) for p in args.paths], dataset=args.dataset, province=args.province,
-                            year=args.year)
+    report = validate_paths([Path(p) for p in args.paths], dataset=args.dataset, province=args.file_province,
+                            year=args.file_year)
     log.log(logging.INFO if report.ok else logging.WARNING, "%s", report.format())
     if args.output:
         from khuyencong.ingest.export import export_table
@@ -84,7 +84,7 @@ def _clean(args: argparse.Namespace) -> int:
 
         declaration = declared.load()
         inputs = declaration.clean_inputs()
-    summary = clean_all(inputs, province=args.province, year=args.year)
+    summary = clean_all(inputs, province=args.province, year=args.file_year, file_province=args.file_province)
     log.info("%s", summary.format())
     if declaration is not None:
         log.info("%s", "\n".join(declared.describe(declaration, summary.accounting)))
@@ -108,7 +108,8 @@ def _map(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     mapping = propose_mapping(path, layouts, args.dataset)
     kept = [] if args.force or not mapping_path(path).exists() else keep_reviewed(mapping, mapping_path(path))
-    for key, value in (("province", args.province and normalize_province(args.province).name), ("year", args.year)):
+    for key, value in (("province", args.file_province and normalize_province(args.file_province).name),
+                       ("year", args.file_year)):
         if value:
             setattr(mapping, key, value)
             mapping.evidence[key] = "command line"
@@ -134,7 +135,7 @@ def _map(args: argparse.Namespace) -> int:
         log.info("to review:")
     elif not ok:
         log.info("no label to review, but validate would report the errors above: correct the file, or set what "
-                 "it does not say (file_values in the mapping, or map --province/--year), then run validate")
+                 "it does not say (file_values in the mapping, or map --file-province/--file-year), then run validate")
     else:
         log.info("nothing to review; check it, then run `khuyencong validate`")
     for line in review:
@@ -267,7 +268,7 @@ def _run_options(args: argparse.Namespace):
 
     return Options(provinces=args.province, notebooks=args.notebook, langs=args.lang, force=args.force,
                    dry_run=args.dry_run, workers=args.workers, scheduler=args.scheduler,
-                   timeout=args.timeout, quiet=args.quiet, config=Path(args.config) if args.config else None,
+                   timeout=args.timeout, quiet=args.one_line_skips, config=Path(args.config) if args.config else None,
                    formats=args.formats.split(",") if args.formats else None, kernels=args.kernels,
                    boundaries=args.boundaries)
 
@@ -306,7 +307,8 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler (e.g. tcp://host:8786) to run on instead; workers must see this project's files")
     p.add_argument("--timeout", type=_positive, metavar="SECONDS", help="per-cell timeout (default: reports.yml)")
-    p.add_argument("--quiet", action="store_true", help="one line for all skipped runs instead of one each")
+    p.add_argument("--one-line-skips", action="store_true", help="one line for all skipped runs instead of one each "
+                   "(the global -q/--quiet shows warnings only)")
     p.add_argument("--config", metavar="PATH", help="matrix file (default: reports.yml at the project root)")
     p.add_argument("--formats", metavar="LIST",
                    help="outputs besides the notebook, comma-separated among html,pdf,docx (default: reports.yml)")
@@ -329,8 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="propose how a province's file maps to our columns and codes (FILE.mapping.yml)")
     p.add_argument("path", metavar="FILE", help="the raw file (.xlsx, .xls, .csv, .docx, .pdf, ...)")
     p.add_argument("--dataset", choices=["register"], default="register", help="dataset of the file")
-    p.add_argument("--province", help="province of the file when its title does not say (written to the mapping)")
-    p.add_argument("--year", type=int, help="year of the file when its title does not say (written to the mapping)")
+    p.add_argument("--file-province", metavar="NAME",
+                   help="province of the file when its title does not say (written to the mapping)")
+    p.add_argument("--file-year", type=int, metavar="YEAR",
+                   help="year of the file when its title does not say (written to the mapping)")
     p.add_argument("--force", action="store_true", help="start over: drop the decisions of the mapping already there")
     p.set_defaults(func=_map)
 
@@ -339,17 +343,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=["register", "survey", "province_stats", "plans"],
                    help="dataset of every file (default: recognised from the headers)")
     p.add_argument("--output", help="also write the problems to this CSV/XLSX file")
-    p.add_argument("--province", help="province of a mapped file whose mapping does not set one")
-    p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")
+    p.add_argument("--file-province", metavar="NAME", help="province of a mapped file whose mapping does not set one")
+    p.add_argument("--file-year", type=int, metavar="YEAR", help="year of a mapped file whose mapping does not set one")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("clean", help="validate and clean raw datasets into data/processed/")
     p.add_argument("--input", action="append", metavar="DATASET=PATH",
                    help="input file (repeatable); default: the files data/raw/inputs.yml declares "
                    "(the demo set in data/raw/demo/ without it)")
-    p.add_argument("--province", default="all", help="keep one province (name or code) or 'all'; also the "
-                   "province of a mapped file whose mapping does not set one")
-    p.add_argument("--year", type=int, help="year of a mapped file whose mapping does not set one")
+    p.add_argument("--province", default="all", help="keep one province (name or code) or 'all' (as run --province)")
+    p.add_argument("--file-province", metavar="NAME", help="province of a mapped file whose mapping does not set one")
+    p.add_argument("--file-year", type=int, metavar="YEAR", help="year of a mapped file whose mapping does not set one")
     p.set_defaults(func=_clean)
 
     p = sub.add_parser("published", help="parse the published figures into data/processed/; "

@@ -92,7 +92,7 @@ def test_map_dry_runs_validate_and_never_says_nothing_to_review_before_a_rejecti
     assert "validate would read: 3 project row(s), 0 kept, 3 rejected" in out
     assert "sums stated in the file: 1 of 1 reconcile" in out
     assert "nothing to review" not in out and "file_values.year: not found" in out
-    assert main(["map", f"data/raw/{undated}", "--year", "2019"]) == 0
+    assert main(["map", f"data/raw/{undated}", "--file-year", "2019"]) == 0
     out = capsys.readouterr().out
     assert "3 project row(s), 3 kept, 0 rejected" in out
     assert yaml.safe_load((raw / f"{undated}.mapping.yml").read_text(encoding="utf-8"))["file_values"]["year"] == 2019

@@ -111,7 +111,7 @@ def read_annex(path: Path | str, mapping: Mapping | None = None, province: str |
     if mapping.province is None and layouts[0].facts.province_unknown is not None:
         fact = layouts[0].facts.province_unknown
         result.issues.append(Issue(fact.row, "unknown_province", f"{fact.source}: {fact.value!r} is not one of "
-                                   "our provinces; set the province in the mapping or with --province", "(title)"))
+                                   "our provinces; set the province in the mapping or with --file-province", "(title)"))
     return result
 
 

@@ -58,7 +58,7 @@ FIXES = {
     "missing_beneficiary": "fill in the beneficiary",
     "duplicate_row": "delete the repeated row, or correct it if it is a different project",
     "year_out_of_range": "write the four-digit year of implementation",
-    "unknown_province": "write a province name, or set file_values.province in the mapping (or --province)",
+    "unknown_province": "write a province name, or set file_values.province in the mapping (or --file-province)",
     "both_funding_sources": "confirm the funding source (file_values.funding_source in the mapping)",
     "no_text_layer": "run OCR on the scan, or ask the province for the Word or Excel file",
     "unreadable_file": "save the file as .xlsx or .csv",

@@ -294,17 +294,17 @@ def default_out_dir(chosen: provinces.Province | None) -> Path:
 
 
 def clean_all(inputs: dict[str, list[Path]] | None = None, out_dir: Path | str | None = None,
-              province: str | None = None, year: int | None = None) -> CleanSummary:
+              province: str | None = None, year: int | None = None, file_province: str | None = None) -> CleanSummary:
     """Clean every dataset and write the processed tables, rejected rows and accounting.
 
     ``inputs``: {dataset: [files]}; None → every file under data/raw/demo/ (dataset from the headers).
     ``province``: name or code keeps only that province in the processed tables, after accounting;
-    they are then written to :func:`default_out_dir` unless ``out_dir`` is given. ``province`` and
-    ``year`` also fill in the file-level values a mapped file's mapping leaves empty.
+    they are then written to :func:`default_out_dir` unless ``out_dir`` is given. ``file_province`` and
+    ``year`` fill in the file-level values a mapped file's mapping leaves empty.
     """
     chosen = _province_filter(province)
     out = Path(out_dir) if out_dir is not None else default_out_dir(chosen)
-    raws = _discover(inputs, chosen.name if chosen else None, year)
+    raws = _discover(inputs, file_province, year)
     status = _paths_of(inputs)
     results = [result_from(c, status.get(c.raw.source)) for c in check_tables(raws)]
     for r in results:

@@ -246,7 +246,7 @@ def _file_values(m: Mapping, facts: annex.Facts) -> None:
             m.evidence[key] = fact.source
     if facts.province_unknown is not None:
         m.evidence["province"] = (f"{facts.province_unknown.source}: {facts.province_unknown.value!r} is not one "
-                                  "of our provinces; set it here or with --province")
+                                  "of our provinces; set it here or with --file-province")
 
 
 # ---------------------------------------------------------------- writing and reading
