@@ -40,4 +40,15 @@ class SparseSavingEngine(NBClientEngine):
         return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
 
 
+#: What the engine relies on in papermill (it swaps the class of papermill's own run bookkeeping).
+NEEDED = ((NotebookExecutionManager, "save"), (NotebookExecutionManager, "notebook_complete"),
+          (NotebookExecutionManager, "now"), (NBClientEngine, "execute_managed_notebook"))
+
+
+def unsupported() -> str | None:
+    """Why this papermill cannot take our engine, or None when it can."""
+    missing = [f"{cls.__name__}.{name}" for cls, name in NEEDED if not hasattr(cls, name)]
+    return f"papermill lacks {', '.join(missing)}" if missing else None
+
+
 papermill_engines.register(NAME, SparseSavingEngine)

@@ -71,6 +71,27 @@ def _store(partial: Path, target: Path, replacements: dict[str, str]) -> Execute
     return Executed(nbformat.reads(text, as_version=4), cells_s)
 
 
+def platform(kernels: str | None = None) -> tuple[type, str]:
+    """(kernel manager class, papermill engine name) of a run: our warm kernels and sparse-saving
+    engine, or, when a jupyter_client or papermill release no longer has what they override, plain
+    nbclient with papermill's own kernel manager (slower, not broken), said once."""
+    from khuyencong.runner import engine, kernels as warm
+
+    why = warm.unsupported() or engine.unsupported()
+    if why is None:
+        return warm.manager_class(kernels), engine.NAME
+    from jupyter_client.manager import AsyncKernelManager
+
+    warm.mode(kernels)  # a bad mode is still an error
+    if why not in _SAID:
+        _SAID.add(why)
+        log.warning("%s: notebooks run on plain nbclient kernels (slower, same outputs)", why)
+    return AsyncKernelManager, "nbclient"
+
+
+_SAID: set[str] = set()
+
+
 def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None, timeout: int | None = 600,
             kernel: str = KERNEL_NAME, replacements: dict[str, str] | None = None,
             kernels: str | None = None) -> Executed:
@@ -83,19 +104,16 @@ def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None
     """
     import papermill as pm
 
-    from khuyencong.runner import engine
-    from khuyencong.runner.kernels import manager_class
-
     os.environ.setdefault("MPLBACKEND", "Agg")
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.running.ipynb")
     error: Exception | None = None
-    manager = manager_class(kernels)
+    manager, engine_name = platform(kernels)
     try:
         pm.execute_notebook(str(source), str(partial), parameters=parameters or {}, kernel_name=kernel,
                             cwd=str(Path(source).parent), progress_bar=False, execution_timeout=timeout,
-                            start_timeout=120, kernel_manager_class=manager, engine_name=engine.NAME,
+                            start_timeout=120, kernel_manager_class=manager, engine_name=engine_name,
                             shutdown_kernel="immediate")  # a run's kernel is thrown away: no 0.1 s goodbye
     except Exception as exc:  # papermill already stored the partial notebook with the error
         error = exc
