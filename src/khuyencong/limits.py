@@ -1,8 +1,10 @@
 """Resource limits on what a user's file may make us read, each raisable by an environment variable.
 
-A tiny spreadsheet can declare a million rows, a small zip can expand to gigabytes and a short
-YAML file can expand exponentially through its aliases. Every reader checks the size it is about
-to take on against one of these limits *before* taking it on, and stops with
+A tiny spreadsheet can declare a million rows (an ODS by repeating one, an HTML table by a rowspan),
+a small zip can expand to gigabytes, a PDF can run to thousands of pages and a short YAML file can
+expand exponentially through its aliases. Every reader (XLSX, ODS, XLS, CSV, HTML, Word, PDF, GSO
+PX-Web) checks the size it is about to take on against one of these limits *before* taking it on
+(:mod:`khuyencong.ingest.zipbounds`), and stops with
 :class:`LimitExceeded`: which limit, the value found, and how to raise it for a genuinely large
 file. With the defaults, memory stays under about 1 GB for any input.
 
@@ -83,8 +85,9 @@ UNCOMPRESSED = Limit("uncompressed", "KHUYENCONG_MAX_UNCOMPRESSED_BYTES", 300_00
 ZIP_RATIO = Limit("zip_ratio", "KHUYENCONG_MAX_ZIP_RATIO", 200, "times",
                   "how many times a zip member may expand")
 FILES = Limit("files", "KHUYENCONG_MAX_FILES", 1_000, "files", "table files in one folder")
+PAGES = Limit("pages", "KHUYENCONG_MAX_PDF_PAGES", 500, "pages", "pages of one PDF")
 YAML_BYTES = Limit("yaml_bytes", "KHUYENCONG_MAX_YAML_BYTES", 1_000_000, "bytes", "size of a YAML file")
 YAML_ALIASES = Limit("yaml_aliases", "KHUYENCONG_MAX_YAML_ALIASES", 10_000, "nodes",
                      "nodes a YAML file's aliases (*name) may expand to")
 
-ALL = (CELLS, ROWS, COLUMNS, FIELD, UNCOMPRESSED, ZIP_RATIO, YAML_BYTES, YAML_ALIASES)
+ALL = (CELLS, ROWS, COLUMNS, FIELD, UNCOMPRESSED, ZIP_RATIO, FILES, PAGES, YAML_BYTES, YAML_ALIASES)

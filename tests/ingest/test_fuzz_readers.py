@@ -2,7 +2,8 @@
 
 For each generated file, :func:`read_raw` either raises one of the project's own errors (a
 :class:`~khuyencong.errors.KhuyencongError`, whose message the user sees) or returns a table whose
-clean gives ``rows read = kept + rejected + structure``; :func:`validate_paths` never raises.
+clean gives ``rows read = kept + rejected + structure``; :func:`validate_paths` never raises (only a file
+over a resource limit stops it, none of these small ones).
 
 Budget (``make test``): 30 examples per reader, ``deadline=None``, about 50 s in all on a shared
 2-core machine: CSV bytes (30), XLSX from random cells (30), mutations of the templates in

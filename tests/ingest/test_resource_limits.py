@@ -25,7 +25,11 @@ READ = textwrap.dedent("""
     from khuyencong.ingest.validate import validate_paths
     from khuyencong.ingest.formats import read_document
     from khuyencong.errors import KhuyencongError
-    out = {"problems": [p.problem for p in validate_paths([sys.argv[1]]).problems]}
+    out = {}
+    try:  # a file over a limit stops validate (exit 2): not a problem of its data
+        out["problems"] = [p.problem for p in validate_paths([sys.argv[1]]).problems]
+    except KhuyencongError as exc:
+        out["validate"] = str(exc)
     try:
         read_document(sys.argv[1])
     except KhuyencongError as exc:
@@ -35,7 +39,8 @@ READ = textwrap.dedent("""
 
 
 def read_capped(path: Path, cap: int = GB, env: dict | None = None) -> dict:
-    """validate and read_document on ``path`` in a subprocess limited to ``cap`` bytes of memory."""
+    """validate and read_document on ``path`` in a subprocess limited to ``cap`` bytes of memory: the problems
+    validate found, or its error (``validate``), and read_document's error (``document``)."""
     import os
 
     done = subprocess.run([sys.executable, "-c", READ, str(path), str(cap)], capture_output=True, text=True,
@@ -68,7 +73,7 @@ def test_a_small_workbook_declaring_the_whole_sheet_stops_at_the_cell_limit(work
         xml.replace(b"</sheetData>", far).replace(b'<dimension ref="A1:K2" />', b'<dimension ref="A1:XFD1048576"/>')))
     assert bomb.stat().st_size < 20_000
     out = read_capped(bomb)
-    for message in (out["problems"][0], out["document"]):
+    for message in (out["validate"], out["document"]):
         assert "over the limit" in message and "KHUYENCONG_MAX_CELLS=" in message
 
 
@@ -85,13 +90,13 @@ def test_a_zip_bomb_is_refused_from_its_directory_before_anything_is_expanded(wo
     bomb = with_sheet(workbook, tmp_path / "bomb.xlsx", sheet)
     assert bomb.stat().st_size < 5_000_000
     out = read_capped(bomb)
-    assert "KHUYENCONG_MAX_UNCOMPRESSED_BYTES=" in out["problems"][0] and "KHUYENCONG_MAX_" in out["document"]
+    assert "KHUYENCONG_MAX_UNCOMPRESSED_BYTES=" in out["validate"] and "KHUYENCONG_MAX_" in out["document"]
 
 
 def test_raising_a_limit_through_the_environment_lets_a_genuine_large_file_through(workbook, tmp_path):
     rows = [register_row(pid=f"DA-{i}") for i in range(30)]
     path = write_xlsx(tmp_path / "big.xlsx", REGISTER_HEADER, rows)
-    assert "KHUYENCONG_MAX_CELLS=" in read_capped(path, env={"KHUYENCONG_MAX_CELLS": "100"})["problems"][0]
+    assert "KHUYENCONG_MAX_CELLS=" in read_capped(path, env={"KHUYENCONG_MAX_CELLS": "100"})["validate"]
     assert read_capped(path, env={"KHUYENCONG_MAX_CELLS": "1000"})["problems"] == []
 
 
@@ -103,7 +108,7 @@ ALIAS_BOMB = "version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 def test_a_yaml_alias_bomb_in_a_mapping_file_is_refused(workbook, tmp_path):
     (tmp_path / "good.xlsx.mapping.yml").write_text(ALIAS_BOMB, encoding="utf-8")
     out = read_capped(workbook)
-    assert "KHUYENCONG_MAX_YAML_ALIASES=" in out["problems"][0]
+    assert "KHUYENCONG_MAX_YAML_ALIASES=" in out["validate"]
 
 
 def test_sheet_extent_fast_pass_equals_the_cell_by_cell_pass() -> None:

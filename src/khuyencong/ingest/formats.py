@@ -1,11 +1,12 @@
 """Read any table file provinces send into plain grids of cells, whatever its extension says.
 
 The real content type is sniffed from the bytes (an ``.xlsx`` may hold CSV text, an ``.xls`` may
-be an HTML table a web portal exported): ``.xlsx``/``.ods`` through ``python-calamine``, Excel
-97-2003 (BIFF) through ``xlrd``, HTML tables, CSV (any of our encodings and separators), tables
-of ``.docx`` files through ``python-docx`` and of text PDFs through ``pdfplumber``. A scanned PDF
-(no text layer) raises :class:`NeedsOcrError`; any other unreadable file raises
-:class:`UnreadableFileError`, never a traceback.
+be an HTML table a web portal exported): ``.xlsx``/``.ods`` and Excel 97-2003 (BIFF5/8) through
+``python-calamine``, HTML tables, CSV (any of our encodings and separators), the tables of ``.docx``
+files (streamed, those inside content controls too) and of text PDFs through ``pdfplumber``. A scanned
+PDF raises :class:`NeedsOcrError`; any other unreadable file :class:`UnreadableFileError`, never a traceback.
+Each reader checks what it is about to build against :mod:`khuyencong.limits` before building it
+(:mod:`khuyencong.ingest.zipbounds`; here HTML spans and Word rows before they are laid out).
 
 A :class:`Grid` holds cell values (NFC text stripped, numbers as read, ``""`` for empty); a
 merged cell keeps its value in its top-left cell only, and ``merged`` lists the ranges.
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from khuyencong import limits
 from khuyencong.ingest.csvfile import decode_bytes, read_csv_rows
-from khuyencong.ingest.zipbounds import UnreadableFileError, check_sheets, open_zip
+from khuyencong.ingest.zipbounds import (Extent, UnreadableFileError, check_ods, check_sheets, check_word, check_xls,
+                                         open_zip, pdf_pages)
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +103,6 @@ def stored_value(value: object) -> object:
     return value
 
 
-def _stored_rows(rows: list[list[object]]) -> list[list[object]]:
-    width = max((len(r) for r in rows), default=0)
-    return [[stored_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
-
-
 # ---------------------------------------------------------------- sniffing
 
 def sniff(data: bytes, path: Path) -> str:
@@ -162,79 +159,73 @@ def read_workbook(path: Path | str) -> Document:
 
 
 def _read_calamine(data: bytes, path: Path, stored: bool = False) -> Document:
+    """An XLSX, ODS or Excel 97-2003 workbook through calamine (which parses an .xls at about 2 M cells a second)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-    archive = open_zip(data, path.name)
-    if "xl/workbook.xml" in archive.namelist():
-        check_sheets(archive, path.name)
+    if data.startswith(OLE2_MAGIC):
+        check_xls(data, path.name)  # calamine expands every sheet of an .xls when it opens it
+    else:
+        archive = open_zip(data, path.name)
+        (check_sheets if "xl/workbook.xml" in archive.namelist() else check_ods)(archive, path.name)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise UnreadableFileError(f"{path.name}: cannot read the workbook ({exc}); open it in Excel and save it "
+    except Exception as exc:  # calamine raises its own error types for damaged (or encrypted) workbooks
+        what = "Excel 97-2003 workbook" if data.startswith(OLE2_MAGIC) else "workbook"
+        raise UnreadableFileError(f"{path.name}: cannot read the {what} ({exc}); open it in Excel and save it "
                                   "again") from exc
     doc = Document("xlsx" if path.suffix.lower() != ".ods" else "ods", [], stored=stored)
-    cells = 0
+    extent = Extent(path.name)
     for meta in wb.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible:
             doc.skipped.append((meta.name, "hidden sheet"))
             continue
         try:
             ws = wb.get_sheet_by_name(meta.name)
+            (r0, c0), width = ws.start or (0, 0), ws.width  # laid out from A1, as the sheet numbers its rows
+            extent.close(r0 + ws.height if ws.height else 0, c0 + width if width else 0,
+                         f"visible sheets up to {meta.name!r}")  # every visible sheet counts
+            rows = ws.to_python(skip_empty_area=True)
+            merged = [(a[0], a[1], b[0], b[1]) for a, b in ws.merged_cell_ranges or []]
+            del ws  # calamine's copy of the sheet: the workbook keeps its own
+        except limits.LimitExceeded:
+            raise
         except Exception as exc:  # calamine's errors for a damaged sheet
             raise UnreadableFileError(f"{path.name}: cannot read sheet {meta.name!r} ({exc})") from exc
-        cells += ws.height * ws.width  # every visible sheet becomes Python cells: the file's total counts
-        limits.CELLS.check(cells, f"{path.name} (visible sheets up to {meta.name!r})")
-        try:
-            r0, c0 = ws.start or (0, 0)
-            rows = [[""] * c0 + list(r) for r in ws.to_python(skip_empty_area=False)]
-        except Exception as exc:  # calamine's errors for a damaged sheet
-            raise UnreadableFileError(f"{path.name}: cannot read sheet {meta.name!r} ({exc})") from exc
-        rows = [[] for _ in range(r0)] + rows
-        merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
-        doc.grids.append(Grid(meta.name, (_stored_rows if stored else _square)(rows), merged))
-    return doc
-
-
-def _read_xls(data: bytes, path: Path) -> Document:
-    import xlrd
-
-    try:
-        wb = xlrd.open_workbook(file_contents=data, formatting_info=True)
-    except Exception as exc:  # xlrd raises XLRDError and struct errors on damaged files
-        raise UnreadableFileError(f"{path.name}: cannot read the Excel 97-2003 workbook ({exc})") from exc
-    doc = Document("xls", [])
-    for ws in wb.sheets():
-        if ws.visibility:
-            doc.skipped.append((ws.name, "hidden sheet"))
-            continue
-        rows = [ws.row_values(i) for i in range(ws.nrows)]
-        merged = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in ws.merged_cells]
-        doc.grids.append(Grid(ws.name, _square(rows), merged))
+        convert, pad = (stored_value, None) if stored else (_cell, "")
+        for r in rows:  # converted in place, one row at a time: a single Python copy of the sheet
+            r[:] = [pad] * c0 + [convert(v) for v in r]
+        rows[:0] = [[pad] * (c0 + width) for _ in range(r0)]
+        doc.grids.append(Grid(meta.name, rows, merged))
     return doc
 
 
 # ---------------------------------------------------------------- HTML tables
 
-class _TableParser(HTMLParser):
-    """Rows of the first ``<table>``, with rowspan/colspan expanded into merged ranges."""
+MAX_ROWSPAN, MAX_COLSPAN = 65_534, 1_000  #: the spans HTML allows (larger ones are read as these, as browsers do)
 
-    def __init__(self) -> None:
+
+class _TableParser(HTMLParser):
+    """Rows of the first ``<table>``, rowspan/colspan laid out as merged ranges: each cell's place and width
+    checked before the row is extended, a rowspan kept as the last row it covers in each column."""
+
+    def __init__(self, where: str) -> None:
         super().__init__()
         self.rows: list[list[str]] = []
         self.merged: list[Merge] = []
-        self._taken: set[tuple[int, int]] = set()
+        self.extent, self.width = Extent(where), 0
+        self._down: dict[int, int] = {}  # column → the last row a rowspan from above covers
         self._cell: list[str] | None = None
-        self._span = (1, 1)
-        self._depth = 0
+        self._span, self._depth = (1, 1), 0
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
             self._depth += 1
         elif tag == "tr" and self._depth == 1:
             self.rows.append([])
+            self.extent.grow(len(self.rows), self.width, "HTML table")
         elif tag in ("td", "th") and self._depth == 1 and self.rows:
             a = dict(attrs)
-            self._span = (_int(a.get("rowspan")), _int(a.get("colspan")))
+            self._span = (_int(a.get("rowspan"), MAX_ROWSPAN), _int(a.get("colspan"), MAX_COLSPAN))
             self._cell = []
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
@@ -253,22 +244,21 @@ class _TableParser(HTMLParser):
     def _place(self, text: str) -> None:
         r, row = len(self.rows) - 1, self.rows[-1]
         c = len(row)
-        while (r, c) in self._taken:
+        while self._down.get(c, -1) >= r:
             c += 1
-        row.extend([""] * (c - len(row) + 1))
-        row[c] = text
         rs, cs = self._span
+        self.width = max(self.width, c + cs)
+        self.extent.grow(len(self.rows), self.width, "HTML table")
+        row.extend([""] * (c + cs - len(row)))
+        row[c] = text
         if rs > 1 or cs > 1:
             self.merged.append((r, c, r + rs - 1, c + cs - 1))
-        self._taken.update((r + i, c + j) for i in range(rs) for j in range(cs))
-        row.extend([""] * (c + cs - len(row)))
+        if rs > 1:
+            self._down.update((c + j, r + rs - 1) for j in range(cs))
 
 
-def _int(text: str | None) -> int:
-    try:
-        return max(1, int(text or 1))
-    except ValueError:
-        return 1
+def _int(text: str | None, most: int) -> int:
+    return min(max(1, int(text)), most) if (text or "").strip().isdecimal() else 1
 
 
 def _read_html(data: bytes, path: Path) -> Document:
@@ -276,11 +266,13 @@ def _read_html(data: bytes, path: Path) -> Document:
         text, encoding = decode_bytes(data)
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(f"{path.name}: HTML in an unknown encoding; save the table as .xlsx") from exc
-    parser = _TableParser()
+    parser = _TableParser(path.name)
     parser.feed(text)
     if not parser.rows:
         raise UnreadableFileError(f"{path.name}: HTML without a table; save the table as .xlsx or .csv")
-    return Document("html", [Grid(path.name, _square(parser.rows), parser.merged)], encoding=encoding)
+    last = len(parser.rows) - 1  # merged ranges end at the last row (a rowspan may promise rows that never come)
+    merged = [(r0, c0, min(r1, last), c1) for r0, c0, r1, c1 in parser.merged if (min(r1, last), c1) != (r0, c0)]
+    return Document("html", [Grid(path.name, _square(parser.rows), merged)], encoding=encoding)
 
 
 # ---------------------------------------------------------------- CSV
@@ -297,49 +289,116 @@ def _read_csv(data: bytes, path: Path) -> Document:
         raise UnreadableFileError(f"{path.name}: text in an unknown encoding; save it as UTF-8 CSV") from exc
     sep = _delimiter(text)
     rows = read_csv_rows(text, sep, path.name)
-    limits.CELLS.check(len(rows) * max((len(r) for r in rows), default=0), path.name)
+    Extent(path.name).close(len(rows), max((len(r) for r in rows), default=0))
     return Document("csv", [Grid(path.name, _square(rows))], encoding=encoding, delimiter=sep)
 
 
 # ---------------------------------------------------------------- Word
 
-def _docx_rows(table) -> tuple[list[list[str]], list[Merge]]:
-    rows: list[list[str]] = []
-    merged: list[Merge] = []
-    previous: list = []
-    for r, row in enumerate(table.rows):
-        cells = list(row.cells)
-        texts = []
-        for c, cell in enumerate(cells):
-            left = c > 0 and cells[c - 1]._tc is cell._tc
-            up = c < len(previous) and previous[c]._tc is cell._tc
-            texts.append("" if left or up else cell_text(cell.text))
-            if left or up:
-                merged.append((r - 1 if up else r, c if up else c - 1, r, c))
-        rows.append(texts)
-        previous = cells
-    return rows, merged
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_WRAPPERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml"})  # content controls: read through
+_RUN_TEXT = {_W + "tab": "\t", _W + "ptab": "\t", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+
+
+def _holder(el, through: frozenset = _WRAPPERS):
+    """The element holding ``el``, content controls (and ``through``) looked through."""
+    parent = el.getparent()
+    while parent is not None and parent.tag in through:
+        parent = parent.getparent()
+    return parent
+
+
+def _paragraph_text(p) -> str:
+    """A paragraph's text as python-docx reads it: its runs' (its hyperlinks' and content controls' runs
+    too, not a text box's) text, tabs and line breaks."""
+    parts = []
+    for run in p.iter(_W + "r"):
+        for e in run if _holder(run, _WRAPPERS | {_W + "hyperlink"}) is p else ():
+            br = e.tag == _W + "br" and e.get(_W + "type") not in ("page", "column")
+            parts.append(e.text or "" if e.tag == _W + "t" else "\n" if br else _RUN_TEXT.get(e.tag, ""))
+    return "".join(parts)
+
+
+def _number(props, name: str, default: int) -> int:
+    found = props.find(_W + name) if props is not None else None
+    value = found.get(_W + "val", "") if found is not None else ""
+    return int(value) if value.isdigit() else default
+
+
+class _WordTable:
+    """A body table read row by row: a cell spanning columns (``w:gridSpan``) or continued down
+    (``w:vMerge``) keeps its text in its first grid cell and is merged into it; each row is checked
+    against the limits before it is laid out."""
+
+    def __init__(self, number: int, extent: Extent):
+        self.number, self.extent, self.width, self.count = number, extent, 0, 0
+        self.rows, self.merged = [], []
+        self.texts, self.cells = [], []  # the paragraphs of the cell, the cells of the row being read
+        self.previous, self.starts = [], {}  # the row above: the cell in each grid column, starting at each
+
+    def end_cell(self, tc) -> None:
+        props = tc.find(_W + "tcPr")
+        merge = props.find(_W + "vMerge") if props is not None else None
+        continued = merge is not None and merge.get(_W + "val", "continue") == "continue"
+        self.cells.append((max(_number(props, "gridSpan", 1), 1), continued, cell_text("\n".join(self.texts))))
+        self.texts = []
+
+    def end_row(self, tr) -> None:
+        self.width = max(self.width, sum(span for span, _, _ in self.cells))
+        self.extent.grow(len(self.rows) + 1, self.width, f"table {self.number}")
+        r, offset, row, cells, starts = len(self.rows), _number(tr.find(_W + "trPr"), "gridBefore", 0), [], [], {}
+        for span, continued, text in self.cells:
+            self.count += 1
+            starts[offset] = cell = self.starts.get(offset, self.count) if continued else self.count
+            offset += span
+            for c in range(len(cells), len(cells) + span):
+                left, up = c > 0 and cells[-1] == cell, c < len(self.previous) and self.previous[c] == cell
+                row.append("" if left or up else text)
+                cells.append(cell)
+                if left or up:
+                    self.merged.append((r - 1 if up else r, c if up else c - 1, r, c))
+        self.rows.append(row)
+        self.previous, self.starts, self.cells = cells, starts, []
 
 
 def _read_docx(data: bytes, path: Path) -> Document:
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+    """The body's tables of a Word file streamed from ``word/document.xml``: each paragraph, cell and row
+    is read when it ends and let go, so memory holds the grids, never the XML tree (python-docx's took
+    about 12 times the XML). Tables, rows, cells and paragraphs inside content controls (``w:sdt``) are
+    read where they stand; a nested table's or a text box's text is not read."""
+    from lxml import etree
 
+    archive = open_zip(data, path.name)
+    check_word(archive, path.name)
+    grids, above, extent, table, depth = [], [], Extent(path.name), None, 0
     try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises several types for damaged packages
+        with archive.open("word/document.xml") as stream:
+            for event, el in etree.iterparse(stream, ("start", "end"), tag=[_W + t for t in ("tbl", "tr", "tc", "p")],
+                                             resolve_entities=False, no_network=True):
+                tag, holder = el.tag[len(_W):], getattr(_holder(el), "tag", "")
+                if event == "start":
+                    depth += tag == "tbl"
+                    if tag == "tbl" and depth == 1 and holder == _W + "body":
+                        table = _WordTable(len(grids) + 1, extent)
+                    continue
+                if tag == "p" and depth == 0 and holder == _W + "body" and (text := cell_text(_paragraph_text(el))):
+                    above.append(text)
+                elif tag == "p" and depth == 1 and table and holder == _W + "tc":
+                    table.texts.append(_paragraph_text(el))
+                elif tag in ("tc", "tr") and depth == 1 and table:
+                    (table.end_cell if tag == "tc" else table.end_row)(el)
+                elif tag == "tbl":
+                    if depth == 1 and table:
+                        extent.close(len(table.rows), table.width, f"table {table.number}")
+                        n = table.number
+                        grids.append(Grid(f"table {n}", _square(table.rows), table.merged, above, n))
+                        above, table = [], None
+                    depth -= 1
+                el.getparent().remove(el)  # read: let it go
+    except limits.LimitExceeded:
+        raise
+    except Exception as exc:  # lxml's syntax errors, a damaged zip member
         raise UnreadableFileError(f"{path.name}: cannot read the Word document ({exc})") from exc
-    grids: list[Grid] = []
-    above: list[str] = []
-    for child in document.element.body.iterchildren():
-        if child.tag.endswith("}p"):
-            text = cell_text(Paragraph(child, document).text)
-            above += [text] if text else []
-        elif child.tag.endswith("}tbl"):
-            rows, merged = _docx_rows(Table(child, document))
-            grids.append(Grid(f"table {len(grids) + 1}", _square(rows), merged, above, len(grids) + 1))
-            above = []
     if not grids:
         raise UnreadableFileError(f"{path.name}: the Word document holds no table")
     return Document("docx", grids)
@@ -352,24 +411,29 @@ def _read_pdf(data: bytes, path: Path) -> Document:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf_pages(pdf.doc)
     except Exception as exc:  # pdfminer raises many types for damaged files
         raise UnreadableFileError(f"{path.name}: cannot read the PDF ({exc})") from exc
     with pdf:
-        if not any((page.extract_text() or "").strip() for page in pdf.pages):
-            raise NeedsOcrError(f"{path.name}: the PDF has no text layer (a scan): it needs OCR before its "
-                                "table can be read; no rows were read")
-        grids = _pdf_grids(pdf.pages)
+        limits.PAGES.check(pages, path.name)
+        grids, text = _pdf_grids(pdf.pages, Extent(path.name))
+    if not text:
+        raise NeedsOcrError(f"{path.name}: the PDF has no text layer (a scan): it needs OCR before its "
+                            "table can be read; no rows were read")
     if not grids:
         raise UnreadableFileError(f"{path.name}: no ruled table found in the PDF's text")
     return Document("pdf", grids)
 
 
-def _pdf_grids(pages) -> list[Grid]:
+def _pdf_grids(pages, extent: Extent) -> tuple[list[Grid], bool]:
+    """The tables of the pages (one read at a time), and whether any page has a text layer."""
     grids: list[Grid] = []
+    text = False
     for page in pages:
-        top = 0.0
+        text, top = text or bool((page.extract_text() or "").strip()), 0.0
         for found in page.find_tables():
             rows = found.extract()
+            extent.close(len(rows), max((len(r) for r in rows), default=0), f"tables up to page {page.page_number}")
             lines = (page.crop((0, top, page.width, found.bbox[1])).extract_text() or "").splitlines()
             top = found.bbox[3]
             if grids and not any(line.strip() for line in lines) and len(rows[0]) == len(grids[-1].rows[0]):
@@ -377,8 +441,9 @@ def _pdf_grids(pages) -> list[Grid]:
                 continue
             above = [cell_text(line) for line in lines if line.strip()]
             grids.append(Grid(f"table {len(grids) + 1}", _square(rows), [], above, len(grids) + 1))
-    return grids
+        page.close()  # pdfplumber keeps every page's characters until told
+    return grids, text
 
 
-_READERS = {"xlsx": _read_calamine, "ods": _read_calamine, "xls": _read_xls, "html": _read_html,
+_READERS = {"xlsx": _read_calamine, "ods": _read_calamine, "xls": _read_calamine, "html": _read_html,
             "csv": _read_csv, "docx": _read_docx, "pdf": _read_pdf}

@@ -38,22 +38,14 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from khuyencong import paths
+from khuyencong import limits, paths
 from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX
 from khuyencong.core.vnnumber import parse_number_series
 from khuyencong.errors import InputError
 
-__all__ = [
-    "Accounting",
-    "ColumnLabel",
-    "GsoFormatError",
-    "GsoTable",
-    "UnknownNamesError",
-    "classify_name",
-    "read_pxweb",
-    "to_province_stats",
-]
+__all__ = ["Accounting", "ColumnLabel", "GsoFormatError", "GsoTable", "UnknownNamesError", "classify_name",
+           "read_pxweb", "to_province_stats"]
 
 BOUNDARIES = "legacy"
 MISSING = ".."
@@ -316,23 +308,41 @@ def _decode(data: bytes) -> tuple[str, int]:
 
 
 def _read_raw(path: Path, source: str) -> _RawFile:
+    """Title, header and rows, record by record: the header's width is checked against the column limit
+    once read, each row against the row and cell limits before it is kept (a 50 MB export of 130,000
+    columns is refused at its header, not expanded into 3 GB of cells)."""
     text, recoded = _decode(path.read_bytes())
+    csv.field_size_limit(int(limits.FIELD.value()))
     # newline="" lets csv see every line ending (CRLF, LF, CR) and count lines itself.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
-    records = [(reader.line_num, rec) for rec in reader]
-    lines_in_file = reader.line_num
-    blank = [line for line, rec in records if not any(f.strip() for f in rec)]
-    filled = [(line, rec) for line, rec in records if any(f.strip() for f in rec)]
+    filled: list[tuple[int, list[str]]] = []
+    blank = width = 0
+    most_rows, most_cells = limits.ROWS.value(), limits.CELLS.value()
+    try:
+        for rec in reader:
+            if not any(f.strip() for f in rec):
+                blank += 1
+                continue
+            filled.append((reader.line_num, rec))
+            if (n := len(filled) - 2) == 0:
+                width = len(rec)
+                limits.COLUMNS.check(width, f"{source}, line {reader.line_num} (the header)")
+            elif n > 0 and len(rec) != width:
+                raise GsoFormatError(f"{source}, line {reader.line_num}: {len(rec)} fields where the header "
+                                     f"(line {filled[1][0]}) has {width}")
+            elif n > 0 and (n > most_rows or n * width > most_cells):
+                limits.ROWS.check(n, source)
+                limits.CELLS.check(n * width, source)
+    except csv.Error as exc:  # a field over the field limit, or a NUL byte
+        if "field larger than field limit" in str(exc):
+            raise limits.LimitExceeded(limits.FIELD, limits.FIELD.value() + 1, source) from None
+        raise GsoFormatError(f"{source}, line {reader.line_num}: cannot split the line into fields ({exc})") from None
     if len(filled) < 2:
         raise GsoFormatError(f"{source}: expected a title line, a header line and data rows; found {len(filled)} non-blank line(s)")
     (title_line, title), (header_line, header) = filled[0], filled[1]
     if len(title) != 1:
         raise GsoFormatError(f"{source}, line {title_line}: expected the quoted title alone on the first line, found {len(title)} fields")
-    width = len(header)
-    for line, rec in filled[2:]:
-        if len(rec) != width:
-            raise GsoFormatError(f"{source}, line {line}: {len(rec)} fields where the header (line {header_line}) has {width}")
-    return _RawFile(title[0].strip(), header_line, header, filled[2:], len(blank), lines_in_file, recoded)
+    return _RawFile(title[0].strip(), header_line, header, filled[2:], blank, reader.line_num, recoded)
 
 
 def _parse_values(cells: pd.DataFrame, lines: list[int], labels: tuple[ColumnLabel, ...], source: str) -> tuple[np.ndarray, int]:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from khuyencong.files import atomic_path, load_yaml
 from khuyencong.errors import InputError
+from khuyencong import paths
 from khuyencong.ingest import published
 
 __all__ = ["AddResult", "ReviewFileError", "add_reviewed", "add_files"]
@@ -154,8 +155,19 @@ def add_reviewed(review: Path | str, csv_path: Path | str | None = None) -> AddR
     with atomic_path(target) as tmp:
         tmp.write_bytes(_append_text(original, rows))
         published.load_published(tmp)  # the whole record still reads; raises naming the row otherwise
+    _record_checksum(target)
     result.added = [r["figure_id"] for r in rows]
     return result
+
+
+def _record_checksum(target: Path) -> None:
+    """The record's provenance entry follows its new content (when it has one in data/raw/provenance.yml)."""
+    from khuyencong.ingest import provenance
+
+    raw = paths.raw_dir().resolve()
+    rel = target.resolve().relative_to(raw).as_posix() if raw in target.resolve().parents else None
+    if rel is not None and rel in provenance.load_records(raw):
+        provenance.record_file(target.resolve(), raw_dir=raw)
 
 
 def add_files(reviews: list[str]) -> int:

@@ -3,6 +3,8 @@
 A file with a reviewed mapping beside it (``FILE.mapping.yml``, written by ``khuyencong map``) is
 read through that mapping (:mod:`khuyencong.ingest.annex_table`); every other file through
 :func:`khuyencong.ingest.readers.read_raw`. Every problem names file, row, column, value and fix.
+A file over a resource limit (:mod:`khuyencong.limits`) is no problem of its data: it stops validate
+with the limit's message and how to raise it (exit 2), as a folder of too many files does.
 """
 from __future__ import annotations
 
@@ -198,8 +200,8 @@ def read_all(paths: Iterable[Path | str], dataset: str | None = None, province: 
     for path in expand_paths(paths):
         try:
             raw, found = read_one(path, dataset, province, year, unreviewed)
-        except ConfigurationError:
-            raise  # a setting of ours (a KHUYENCONG_MAX_* value, a mapping), not a problem of this file: exit 2
+        except (ConfigurationError, limits.LimitExceeded):
+            raise  # a setting of ours, or a file over a KHUYENCONG_MAX_* limit: not a problem of the data, exit 2
         except (ValueError, FileNotFoundError) as exc:  # RawFormatError, GSO format errors, bad bytes
             raw, found = None, [file_problem(path, exc)]
         raws += [raw] if raw is not None else []
@@ -238,6 +240,8 @@ def _official_checks(exports: list[Path]) -> tuple[list[OfficialCheck], list[Pro
     for path in exports:
         try:
             checks.append(check_export(path))
+        except limits.LimitExceeded:
+            raise  # exit 2, as for any other file over a limit
         except (ValueError, FileNotFoundError) as exc:
             problems.append(file_problem(path, exc))
     return checks, problems
