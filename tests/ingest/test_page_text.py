@@ -78,3 +78,16 @@ def test_text_pdf_lines_broken_inside_a_sentence_are_rejoined(tmp_path):
     path.write_bytes(typst.compile(str(source)))
     page = read_page(path)
     assert page.kind == "pdf" and "kinh phí khuyến công 1,2 tỷ đồng." in page.text
+
+
+def test_extract_reads_word_and_pdf_within_the_limits(tmp_path, monkeypatch):
+    """The readers' limits hold for `extract` too: a PDF over the page limit is refused before a page is read."""
+    from khuyencong.limits import LimitExceeded
+
+    pdf = tmp_path / "many.pdf"
+    import typst
+
+    pdf.write_bytes(typst.compile(b"#for i in range(5) [Trang #i #pagebreak()]"))
+    monkeypatch.setenv("KHUYENCONG_MAX_PDF_PAGES", "3")
+    with pytest.raises(LimitExceeded, match="KHUYENCONG_MAX_PDF_PAGES"):
+        read_page(pdf)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from khuyencong.ingest.csvfile import decode_bytes
 from khuyencong.ingest.formats import NeedsOcrError, sniff
+from khuyencong import limits
+from khuyencong.ingest import zipbounds
 from khuyencong.ingest.zipbounds import UnreadableFileError
 
 __all__ = ["Page", "read_page", "page_from_text"]
@@ -187,6 +189,8 @@ def page_from_text(text: str) -> Page:
 def _docx_page(data: bytes, path: Path) -> Page:
     import docx
 
+    with zipbounds.open_zip(data, path.name) as zf:  # sizes and tables counted before python-docx expands them
+        zipbounds.check_word(zf, path.name)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for damaged packages
@@ -208,6 +212,7 @@ def _pdf_page(data: bytes, path: Path) -> Page:
     except Exception as exc:  # pdfminer raises many types for damaged files
         raise UnreadableFileError(f"{path.name}: cannot read the PDF ({exc})") from exc
     with pdf:
+        limits.PAGES.check(zipbounds.pdf_pages(pdf.doc), path.name)  # pages counted before any is read
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     if not text.strip():
         raise NeedsOcrError(f"{path.name}: the PDF has no text layer (a scan): it needs OCR before figures "
