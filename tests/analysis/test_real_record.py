@@ -49,9 +49,13 @@ def test_across_provinces_counts_n(ratios):
 
 def test_claims_against_the_production_index(figures):
     official, _ = read_official()
-    claims = rr.claims_vs_official(figures, official).set_index("figure_id")
+    every = rr.claims_vs_official(figures, official)
+    claims = every.loc[every["period_reading"] == "recorded"].set_index("figure_id")
     bg = claims.loc["BG-2014-2020-industrial_grdp_growth"]
     assert bg["official_years"] == "2014–2016" and bg["overlap"] == "3/7" and bg["caveat"] == "grdp_vs_index"
+    # Issue 21: the article compares "25,2%/năm" with the 2011–2015 average: 2016–2020 is shown too, not chosen
+    other = every.loc[(every["figure_id"] == bg.name) & (every["period_reading"] == "alternative")].iloc[0]
+    assert other["claim_period"] == "2016–2020" and other["official_years"] == "2016–2016" and other["overlap"] == "1/5"
     ipi = official.loc[(official["series"] == rr.IPI_SERIES) & (official["province_code"] == bg["province_code"])
                        & official["year"].between(2014, 2016), "value"]
     expected = 100 * ((ipi / 100).prod() ** (1 / 3) - 1)

@@ -172,7 +172,8 @@ def claims_table(claims: pd.DataFrame, figures: pd.DataFrame, lang: str) -> pd.D
     no_overlap = i18n.t("rr_no_overlap", lang)
     return pd.DataFrame({
         i18n.t("col.area", lang): claims["area"],
-        i18n.t("col.period", lang): claims["claim_period"],
+        i18n.t("col.period", lang): [p + (f" ({i18n.t('rr_period_alternative', lang)})" if r == "alternative" else "")
+                                     for p, r in zip(claims["claim_period"], claims["period_reading"])],
         i18n.t("col.claim", lang): claims["figure_id"].map(labels),
         i18n.t("col.claim_figure", lang): claims["claim_figure"],
         i18n.t("col.official_years", lang): claims["official_years"].replace("", no_overlap),
