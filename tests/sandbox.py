@@ -3,8 +3,8 @@
 ``make test`` and ``make test-slow`` call ``python tests/sandbox.py PYTEST_ARGS…``. The sandbox
 (``.test-sandbox/``, gitignored) holds ``data/raw`` as committed (the demo set, templates, official
 statistics, published figures) without the user's ``data/raw/inputs.yml`` and without files not in
-those folders, its own ``data/processed`` built from that demo set, its own ``reports/``, and a link to
-the checkout's ``notebooks/``. The tests and nbval then run with ``KHUYENCONG_ROOT`` pointing at it, so a
+those folders, its own ``data/processed`` built from that demo set, its own ``reports/``, and links to
+the checkout's ``notebooks/`` and ``tests/``. The tests and nbval then run with ``KHUYENCONG_ROOT`` pointing at it, so a
 user who declared their own files keeps their ``data/processed/`` and ``reports/`` byte for byte
 (``conftest.py`` checks it at the end of the session) and the notebooks' stored outputs, made on the
 demo set, are compared with the demo set.
@@ -40,10 +40,11 @@ def prepare(checkout: Path = CHECKOUT, sandbox: Path = SANDBOX) -> Path:
     (sandbox / "data" / "processed").mkdir(exist_ok=True)
     (sandbox / "reports").mkdir(exist_ok=True)
     shutil.copy2(checkout / "reports.yml", sandbox / "reports.yml")
-    link = sandbox / "notebooks"
-    if not link.is_symlink():
-        shutil.rmtree(link, ignore_errors=True)
-        link.symlink_to(checkout / "notebooks", target_is_directory=True)
+    for folder in ("notebooks", "tests"):  # read where they are (tests find their fixtures from the root too)
+        link = sandbox / folder
+        if not link.is_symlink():
+            shutil.rmtree(link, ignore_errors=True)
+            link.symlink_to(checkout / folder, target_is_directory=True)
     return sandbox
 
 
