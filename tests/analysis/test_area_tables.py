@@ -156,3 +156,22 @@ def test_prune_removes_other_code_versions_and_old_orphans_only(tmp_path, monkey
     (record,) = tmp_path.glob("*.json")
     assert json.loads(record.read_text(encoding="utf-8"))["code"] == "pinned-code"
     assert area_tables.prune(tmp_path) == 0 and area_tables.prune(tmp_path / "absent") == 0
+
+
+def test_the_runner_asks_for_the_shared_tables_in_one_call(monkeypatch):
+    """Issue 22: the runner precomputed the analysis tables with analysis knowledge (scopes, draw and seed
+    defaults); it now hands the runs' parameters to one call, which computes each distinct scope once."""
+    asked = []
+
+    def precompute(*scope, processed_dir=None):
+        asked.append(scope)
+        if scope[0] == "legacy":
+            raise ValueError("no legacy tables here")
+
+    monkeypatch.setattr(area_tables, "precompute", precompute)
+    runs = [{"boundaries": "2025", "start_year": 2012, "end_year": 2024, "lang": lang} for lang in ("vi", "en")]
+    runs.append({"boundaries": "legacy", "start_year": 2012, "end_year": 2024, "n_boot": 99})
+    done = dict(area_tables.precompute_for(runs))
+    assert asked == [("2025", 2012, 2024, area_tables.N_BOOT, area_tables.SEED),
+                     ("legacy", 2012, 2024, 99, area_tables.SEED)]
+    assert isinstance(done[asked[0]], float) and done[asked[1]] == "ValueError: no legacy tables here"

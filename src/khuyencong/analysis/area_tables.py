@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -139,6 +140,25 @@ def precompute(boundaries: str, start_year: int, end_year: int, n_boot: int = N_
     under its lock, so the workers only read."""
     frames = {n: tables.load(n, processed_dir) for n in TABLES}
     return load(frames, boundaries, start_year, end_year, n_boot, seed, truth_for(frames))
+
+
+def precompute_for(parameter_sets, processed_dir: Path | str | None = None) -> list[tuple[tuple, float | str]]:
+    """The tables of every distinct scope the runs' notebook ``parameter_sets`` ask for (boundaries,
+    years, draws, seed; the notebook defaults where a run leaves them out), computed once: the runner
+    calls this under its lock so that no two workers compute them. Returns (scope, seconds taken or
+    the error line) per scope; a failure is left to the runs, which compute on a miss."""
+    wanted = {(p["boundaries"], int(p["start_year"]), int(p["end_year"]), int(p.get("n_boot", N_BOOT)),
+               int(p.get("seed", SEED))) for p in parameter_sets}
+    done = []
+    for scope in sorted(wanted):
+        t = time.perf_counter()
+        try:
+            precompute(*scope, processed_dir=processed_dir)
+        except Exception as exc:  # noqa: BLE001 — the runs report the real error with their notebook
+            done.append((scope, f"{type(exc).__name__}: {exc}"))
+            continue
+        done.append((scope, time.perf_counter() - t))
+    return done
 
 
 def prune(cache_dir: Path | str | None = None, orphan_after_s: float = 600.0) -> int:

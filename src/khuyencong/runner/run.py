@@ -111,23 +111,17 @@ def _locked_run(options: Options, config, all_runs: list[Run], runs: list[Run], 
 
 
 def _precompute_shared(todo: list[Planned]) -> None:
-    """The tables every brief shares (:mod:`analysis.area_tables`), computed once here under the lock
-    so that no two workers compute them; a failure is left to the runs, which compute on a miss.
-    Then the entries of both caches (tables, :mod:`views.figure_cache`) no run can read go."""
+    """The tables the runs to do share (``shared:`` in reports.yml), computed once here under the lock
+    by the layer that knows them; then the entries no run can read any more go from the store."""
     from khuyencong.analysis import area_tables
     from khuyencong.views import figure_cache
 
-    readers = [p.run for p in todo if "area_tables" in p.run.notebook.shared]
-    wanted = {(r.boundaries, r.start_year, r.end_year, r.extra.get("n_boot", area_tables.N_BOOT),
-               r.extra.get("seed", area_tables.SEED)) for r in readers}
-    for scope in sorted(wanted):
-        t = time.perf_counter()
-        try:
-            area_tables.precompute(*scope)
-        except Exception as exc:  # noqa: BLE001 — the runs report the real error with their notebook
-            log.warning("shared tables %s not precomputed: %s", scope, exc)
-            continue
-        log.info("shared tables %s ready in %.1f s", scope, time.perf_counter() - t)
+    readers = [p.fingerprint["parameters"] for p in todo if "area_tables" in p.run.notebook.shared]
+    for scope, took in area_tables.precompute_for(readers):
+        if isinstance(took, str):
+            log.warning("shared tables %s not precomputed: %s", scope, took)
+        else:
+            log.info("shared tables %s ready in %.1f s", scope, took)
     for what, removed in (("shared tables", area_tables.prune()), ("cached figures", figure_cache.prune())):
         if removed:
             log.info("%s: %d entr%s of other code versions removed", what, removed, "y" if removed == 1 else "ies")
