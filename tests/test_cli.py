@@ -1,6 +1,7 @@
 """The command line: exit codes and what a person sees."""
 from __future__ import annotations
 
+import pytest
 import pandas as pd
 
 from fixtures.raw_files import REGISTER_HEADER, register_row, write_xlsx
@@ -96,3 +97,22 @@ def test_export_names_what_is_wrong_with_the_table_or_the_target(tmp_path, monke
         err = capsys.readouterr().err
         assert err.startswith("error: ") and said in err, err
     assert main(["export", "register", "--to", str(tmp_path / "ok.csv")]) == 0
+
+
+def test_a_bug_is_not_reported_as_bad_input(monkeypatch):
+    """Issue 22: every ValueError became exit 2, so a bug looked like bad input. Project errors keep their
+    exit code; a plain ValueError is a bug and keeps its traceback."""
+    import khuyencong.cli as cli
+    from khuyencong.errors import InputError
+
+    def bad_input(args):
+        raise InputError("row 3: fix the year")
+
+    def bug(args):
+        raise ValueError("an internal shape mismatch")
+
+    monkeypatch.setattr(cli, "_validate", bad_input)
+    assert main(["validate", "x.csv"]) == 2
+    monkeypatch.setattr(cli, "_validate", bug)
+    with pytest.raises(ValueError, match="internal shape mismatch"):
+        main(["validate", "x.csv"])

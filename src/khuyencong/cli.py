@@ -429,9 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     except KhuyencongError as exc:
         log.error("error: %s", exc)
         return exc.exit_code
-    except (ValueError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:  # a file the user named
         log.error("error: %s", exc)
         return EXIT_BAD_INPUT
+    # any other exception (a plain ValueError included) is a bug: its traceback, exit 1
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRORS:
             raise
