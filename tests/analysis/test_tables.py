@@ -21,3 +21,17 @@ def test_data_status_is_synthetic_when_any_row_is():
     mixed = pd.DataFrame({"data_status": ["REAL", "SYNTHETIC"]})
     assert tables.data_status(real) == "REAL"
     assert tables.data_status(real, mixed) == "SYNTHETIC"
+
+
+def test_a_notebooks_status_comes_from_the_tables_it_reads(tmp_path):
+    """Issue 22: the runner found a notebook's data status by searching its rendered HTML; it now
+    carries it as data, decided from the tables the notebook reads (reference tables only alone)."""
+    import pandas as pd
+
+    from khuyencong.analysis.tables import status_of
+
+    for name, status in (("register", "SYNTHETIC"), ("published_figures", "REAL (published)"),
+                         ("official_stats", "REAL (official)")):
+        pd.DataFrame({"data_status": [status]}).to_parquet(tmp_path / f"{name}.parquet")
+    assert status_of(["register", "published_figures"], tmp_path) == "SYNTHETIC"
+    assert status_of(["published_figures", "official_stats"], tmp_path) == "REAL"

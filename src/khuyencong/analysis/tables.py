@@ -38,3 +38,17 @@ def data_status(*frames: pd.DataFrame) -> str:
     for frame in frames:
         statuses |= set(frame["data_status"].astype(str).unique())
     return "SYNTHETIC" if any(s.startswith("SYNTHETIC") for s in statuses) else "REAL"
+
+
+#: Reference tables: real by construction, they decide a notebook's data status only when it reads nothing else.
+REFERENCE_TABLES = ("published_figures", "official_stats")
+
+
+def status_of(names, processed_dir: Path | str | None = None) -> str:
+    """The data status ("SYNTHETIC" or "REAL") of a notebook reading the processed tables ``names``, as
+    :class:`khuyencong.views.context.Context` decides it: the analysed tables, reference tables alone
+    only when there is nothing else. Reads only the ``data_status`` column."""
+    chosen = [n for n in names if n not in REFERENCE_TABLES] or list(names)
+    folder = Path(processed_dir) if processed_dir else paths.processed_dir()
+    frames = [pd.read_parquet(folder / f"{n}.parquet", columns=["data_status"]) for n in chosen]
+    return data_status(*frames) if frames else "REAL"

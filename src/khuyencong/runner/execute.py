@@ -36,6 +36,7 @@ class RunSpec:
     title: str = ""
     log: str | None = None
     kernels: str | None = None  # "warm" or "fresh" (see :mod:`khuyencong.runner.kernels`); None: the default
+    data_status: str = "REAL"   # of the tables the notebook reads (its PDF banner), decided by the coordinator
 
 
 @dataclass(frozen=True)

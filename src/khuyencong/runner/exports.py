@@ -112,9 +112,8 @@ def export(nb_path: Path, spec) -> list[Path]:
     if "pdf" in formats:
         from khuyencong.runner import pdf
 
-        html_path = nb_path.with_suffix(".html")
-        lang = parameters["lang"]
-        synthetic = i18n.t("synthetic_note", lang) in html_path.read_text(encoding="utf-8")
+        lang, synthetic = parameters["lang"], spec.data_status == "SYNTHETIC"  # carried as data, not read from the page
         banner = i18n.t("synthetic_note" if synthetic else "pdf_real_note", lang)
-        written.append(pdf.html_to_pdf(html_path, nb_path.with_suffix(".pdf"), banner, title, synthetic))
+        written.append(pdf.html_to_pdf(nb_path.with_suffix(".html"), nb_path.with_suffix(".pdf"), banner, title,
+                                       synthetic))
     return written

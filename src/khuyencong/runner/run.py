@@ -172,6 +172,8 @@ def _log_plan(planned: list[Planned], quiet: bool) -> None:
 
 def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str | None = None) -> RunSpec:
     """What a worker needs to execute one run (plain values: it may travel to a Dask worker)."""
+    from khuyencong.analysis.tables import status_of
+
     r = p.run
     return RunSpec(run_id=r.run_id, root=str(paths.project_root()), source=str(r.notebook.path),
                    staging=str(staging / r.run_id), final_ref=p.fingerprint["parameters"]["output_dir"],
@@ -179,7 +181,8 @@ def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str 
                    parameters={k: v for k, v in p.fingerprint["parameters"].items() if k != "output_dir"},
                    kernel=p.fingerprint["kernel"], kernels=kernels, timeout=timeout,
                    formats=tuple(p.fingerprint["formats"]), title=r.notebook.title.get(r.lang, r.notebook.name),
-                   log=str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None)
+                   log=str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None,
+                   data_status=status_of((*r.notebook.inputs, *r.notebook.whole_inputs)))
 
 
 def execute(todo: list[Planned], workers: int, scheduler: str | None, timeout: int,
