@@ -765,8 +765,8 @@ def child_synthesise(config: str) -> dict:
             if not target.exists():
                 os.link(publish.final_dir(t.run) / f"{base}{ext}", target)  # hard link: no disk cost
         record = {**t.previous, "run_id": p.run.run_id, "label": p.run.label, "province_code": p.run.code,
-                  "notebook": f"notebooks/{p.run.notebook.name}.ipynb", "parameters": p.fingerprint["parameters"],
-                  "fingerprint": p.fingerprint, "inputs": p.inputs, "status": "ok", "error": None,
+                  "notebook": f"notebooks/{p.run.notebook.name}.ipynb", "parameters": p.fingerprint.parameters,
+                  "fingerprint": p.fingerprint.record(), "inputs": p.inputs, "status": "ok", "error": None,
                   "outputs": [f"{p.run.rel_dir}/{p.run.notebook.name}{ext}" for ext in (".html", ".ipynb")]}
         publish.state_file(p.run).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         made += 1

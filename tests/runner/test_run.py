@@ -296,15 +296,19 @@ def test_hostile_province_strings_cannot_leave_reports(copy, capsys):
 
 
 def test_reasons():
-    fp = {"notebook": "a", "parameters": {"lang": "vi"}, "inputs": {"register": "x", "plans": "y"},
-          "code": "c", "environment": "e", "kernel": "k"}
-    ok = {"status": "ok", "fingerprint": fp}
+    from dataclasses import replace
+
+    from khuyencong.runner.plan import Fingerprint
+
+    fp = Fingerprint(notebook="a", parameters={"lang": "vi"}, inputs={"register": "x", "plans": "y"}, code="c",
+                     environment="e", kernel="k", formats=["html"])
+    ok = {"status": "ok", "fingerprint": fp.record()}
     assert reason(fp, ok, True, False) is None
     assert reason(fp, ok, True, True) == "forced"
     assert reason(fp, None, False, False) == "new"
     assert reason(fp, {**ok, "status": "failed"}, True, False) == "previous failure"
     assert reason(fp, ok, False, False) == "outputs missing"
-    changed = {**fp, "notebook": "b", "inputs": {"register": "x", "plans": "z"}, "code": "d"}
+    changed = replace(fp, notebook="b", inputs={"register": "x", "plans": "z"}, code="d")
     assert reason(changed, ok, True, False) == "notebook changed; code changed; inputs changed: plans"
 
 

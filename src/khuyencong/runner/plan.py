@@ -7,7 +7,7 @@ environment and the kernel name.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from khuyencong import fingerprint as fp
 from khuyencong import paths
@@ -15,10 +15,28 @@ from khuyencong.runner import publish
 from khuyencong.runner.config import ConfigError, Run
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a run depends on: notebook code, parameters, the content hash of each input's rows it
+    reads, package code, locked environment, kernel and formats. :meth:`record` is what the run's
+    record keeps and the next plan compares."""
+
+    notebook: str
+    parameters: dict
+    inputs: dict
+    code: str
+    environment: str
+    kernel: str
+    formats: list
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
 @dataclass
 class Planned:
     run: Run
-    fingerprint: dict
+    fingerprint: Fingerprint
     inputs: dict
     reason: str | None  # None = skip
     previous: dict | None = None
@@ -52,7 +70,7 @@ def _output_ref(run: Run) -> str:
     return os.path.relpath(paths.reports_dir() / run.rel_dir, paths.notebooks_dir()).replace(os.sep, "/")
 
 
-def _fingerprint(run: Run, tables: dict, common: dict, cache: fp.HashCache) -> tuple[dict, dict]:
+def _fingerprint(run: Run, tables: dict, common: dict, cache: fp.HashCache) -> tuple[Fingerprint, dict]:
     inputs, detail = {}, {}
     for name in (*run.notebook.inputs, *run.notebook.whole_inputs):
         entry = tables[name]
@@ -62,12 +80,12 @@ def _fingerprint(run: Run, tables: dict, common: dict, cache: fp.HashCache) -> t
         detail[name] = {"file": paths.relative_to_root(entry["path"]), "sha256": entry["sha256"],
                         "rows": rows, "content_sha256": inputs[name]}
     params = {**run.parameters(), "output_dir": _output_ref(run)}
-    return {"notebook": cache.file(run.notebook.path, "notebook"), "parameters": params,
-            "inputs": inputs, **common}, detail
+    return Fingerprint(notebook=cache.file(run.notebook.path, "notebook"), parameters=params, inputs=inputs,
+                       **common), detail
 
 
-def reason(fingerprint: dict, previous: dict | None, outputs_exist: bool, force: bool) -> str | None:
-    """Why a run must run, or None when it can be skipped."""
+def reason(fingerprint: Fingerprint, previous: dict | None, outputs_exist: bool, force: bool) -> str | None:
+    """Why a run must run, or None when it can be skipped (``previous``: its last record)."""
     if force:
         return "forced"
     if previous is None:
@@ -76,9 +94,9 @@ def reason(fingerprint: dict, previous: dict | None, outputs_exist: bool, force:
         return "previous failure"
     if not outputs_exist:
         return "outputs missing"
-    old = previous.get("fingerprint", {})
-    why = [label for key, label in _LABELS.items() if old.get(key) != fingerprint.get(key)]
-    old_inputs, new_inputs = old.get("inputs", {}), fingerprint["inputs"]
+    old, new = previous.get("fingerprint", {}), fingerprint.record()
+    why = [label for key, label in _LABELS.items() if old.get(key) != new.get(key)]
+    old_inputs, new_inputs = old.get("inputs", {}), fingerprint.inputs
     changed = sorted(k for k in set(old_inputs) | set(new_inputs) if old_inputs.get(k) != new_inputs.get(k))
     if changed:
         why.append("inputs changed: " + ", ".join(changed))

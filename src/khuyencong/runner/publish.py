@@ -148,18 +148,19 @@ def _rmdir_empty(path: Path) -> None:
         pass
 
 
-def write_record(run: Run, fingerprint: dict, inputs: dict, result, outputs: list[str]) -> dict:
-    """Write and return the run's record (``result``: its :class:`~khuyencong.runner.execute.RunResult`):
-    parameters, fingerprint, inputs, timing, status, outputs."""
+def write_record(run: Run, fingerprint, inputs: dict, result, outputs: list[str]) -> dict:
+    """Write and return the run's record (``fingerprint``: its :class:`~khuyencong.runner.plan.Fingerprint`;
+    ``result``: its :class:`~khuyencong.runner.execute.RunResult`): parameters, fingerprint, inputs,
+    timing, status, outputs."""
     from khuyencong.runner.manifest import environment, git_state, reproduce_command
 
-    params = fingerprint["parameters"]
+    params = fingerprint.parameters
     record = {"run_id": run.run_id, "label": run.label, "notebook": f"notebooks/{run.notebook.name}.ipynb",
-              "province_code": run.code, "parameters": params, "fingerprint": fingerprint,
+              "province_code": run.code, "parameters": params, "fingerprint": fingerprint.record(),
               "inputs": inputs, **{k: getattr(result, k) for k in ("status", "error", "started", "finished",
                                                                    "duration_s", "cells_s", "host")},
               "git": git_state(), "environment": environment(), "outputs": outputs,
-              "reproduce": "cd notebooks && " + reproduce_command(run.notebook.name, params, fingerprint["kernel"])}
+              "reproduce": "cd notebooks && " + reproduce_command(run.notebook.name, params, fingerprint.kernel)}
     atomic_write_text(state_file(run), json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     _pending(run).unlink(missing_ok=True)
     return record

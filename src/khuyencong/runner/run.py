@@ -116,7 +116,7 @@ def _precompute_shared(todo: list[Planned]) -> None:
     from khuyencong.analysis import area_tables
     from khuyencong.views import figure_cache
 
-    readers = [p.fingerprint["parameters"] for p in todo if "area_tables" in p.run.notebook.shared]
+    readers = [p.fingerprint.parameters for p in todo if "area_tables" in p.run.notebook.shared]
     for scope, took in area_tables.precompute_for(readers):
         if isinstance(took, str):
             log.warning("shared tables %s not precomputed: %s", scope, took)
@@ -176,11 +176,11 @@ def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str 
 
     r = p.run
     return RunSpec(run_id=r.run_id, root=str(paths.project_root()), source=str(r.notebook.path),
-                   staging=str(staging / r.run_id), final_ref=p.fingerprint["parameters"]["output_dir"],
+                   staging=str(staging / r.run_id), final_ref=p.fingerprint.parameters["output_dir"],
                    name=r.notebook.name,
-                   parameters={k: v for k, v in p.fingerprint["parameters"].items() if k != "output_dir"},
-                   kernel=p.fingerprint["kernel"], kernels=kernels, timeout=timeout,
-                   formats=tuple(p.fingerprint["formats"]), title=r.notebook.title.get(r.lang, r.notebook.name),
+                   parameters={k: v for k, v in p.fingerprint.parameters.items() if k != "output_dir"},
+                   kernel=p.fingerprint.kernel, kernels=kernels, timeout=timeout,
+                   formats=tuple(p.fingerprint.formats), title=r.notebook.title.get(r.lang, r.notebook.name),
                    log=str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None,
                    data_status=status_of((*r.notebook.inputs, *r.notebook.whole_inputs)))
 
@@ -269,7 +269,7 @@ def _stale(all_runs: list[Run], states: dict, cache: fp.HashCache, kernel: str) 
     ran = [r for r in all_runs if (states.get(r.run_id) or {}).get("status") == "ok"]
     planned, _ = plan(ran, cache, False, kernel, None) if ran else ([], None)
     return [p.run.run_id for p in planned
-            if (p.previous or {}).get("fingerprint", {}).get("inputs") != p.fingerprint["inputs"]]
+            if (p.previous or {}).get("fingerprint", {}).get("inputs") != p.fingerprint.inputs]
 
 
 def build_reports(options: Options | None = None) -> int:
