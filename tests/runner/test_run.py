@@ -113,7 +113,7 @@ def test_first_run_executes_everything_and_records_it(golden):
         assert key in rec, key
     assert rec["status"] == "ok" and rec["error"] is None
     assert rec["inputs"]["register"]["rows"] == "province_code_2025=01"
-    assert rec["parameters"]["province"] == "Hà Nội" and "-r province 'Hà Nội'" in rec["reproduce"]
+    assert rec["parameters"]["province"] == "01" and "-r province 01" in rec["reproduce"]  # the code, resolved once
     assert (reports / "index.html").exists() and (reports / "index.en.html").exists()
     assert not (reports / ".staging").exists() and not (reports / ".state/lock.json").exists()
 

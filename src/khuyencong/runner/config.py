@@ -113,8 +113,9 @@ class Run:
         return self.rel_dir
 
     def parameters(self) -> dict[str, Any]:
-        """Papermill parameters (``output_dir`` is filled in by the runner)."""
-        return {"province": self.name, "start_year": self.start_year, "end_year": self.end_year,
+        """Papermill parameters (``output_dir`` is filled in by the runner). The province goes as the
+        code the runner resolved, with its boundaries, so the notebook resolves nothing by name again."""
+        return {"province": self.code or provinces.ALL, "start_year": self.start_year, "end_year": self.end_year,
                 "boundaries": self.boundaries, "lang": self.lang, "processed_dir": None,
                 **self.extra}
 
