@@ -175,8 +175,7 @@ def attainment_truth(plans: pd.DataFrame, truth: Mapping) -> float:
 
 
 def attainment_rows(plans: pd.DataFrame, sel, areas: Sequence, indicator: str = ATTAINMENT_INDICATOR,
-                    n_boot: int = 499, seed: int = 0, truth: Mapping | None = None,
-                    measure: str = "plan_attainment") -> list[dict]:
+                    n_boot: int = 499, seed: int = 0, truth: Mapping | None = None) -> list[dict]:
     """Σ achieved / Σ planned of ``indicator`` in each area; the interval resamples plan rows
     (province-years)."""
     chosen = plans.loc[(plans["indicator"] == indicator) & plans["year"].between(sel.start_year, sel.end_year)
@@ -185,12 +184,12 @@ def attainment_rows(plans: pd.DataFrame, sel, areas: Sequence, indicator: str = 
     for area in areas:
         sub = chosen.loc[area_mask(chosen, area, sel.code_column, sel.boundaries)]
         if sub.empty:
-            rows.append(row(measure, area, note="no_data", unit=UNITS["plan_attainment"]))
+            rows.append(row("plan_attainment", area, note="no_data"))
             continue
         value, low, high = ratio_interval(sub["achieved"], sub["planned"], n_boot, seed)
         true = attainment_truth(sub, truth) if truth is not None else np.nan
-        rows.append(row(measure, area, value, low, high, len(sub), true, "too_few" if len(sub) < MIN_ROWS else "",
-                        unit=UNITS["plan_attainment"]))
+        rows.append(row("plan_attainment", area, value, low, high, len(sub), true,
+                        "too_few" if len(sub) < MIN_ROWS else ""))
     return rows
 
 

@@ -378,7 +378,8 @@ def for_selection(df: pd.DataFrame, selection) -> pd.DataFrame:
     return df.loc[codes == selection.province.code]
 
 
-def _period(start: int, end: int) -> str:
+def period(start: int, end: int) -> str:
+    """A period as printed in tables: ``2019`` or ``2016–2020``."""
     return str(start) if start == end else f"{start}–{end}"
 
 
@@ -396,7 +397,7 @@ def display_figures(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     label = "indicator_vi" if lang == "vi" else "indicator_en"
     return pd.DataFrame({
         i18n.t("col.area", lang): df["area"],
-        i18n.t("col.period", lang): [_period(a, b) for a, b in zip(df["period_start"], df["period_end"])],
+        i18n.t("col.period", lang): [period(a, b) for a, b in zip(df["period_start"], df["period_end"])],
         i18n.t("col.indicator", lang): df[label],
         i18n.t("col.figure", lang): df["figure"],
         i18n.t("col.source", lang): df.apply(_source, axis=1),
@@ -413,7 +414,7 @@ def display_derived(derived: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 
     return pd.DataFrame({
         i18n.t("col.area", lang): derived["area"],
-        i18n.t("col.period", lang): [_period(a, b) for a, b in zip(derived["period_start"], derived["period_end"])],
+        i18n.t("col.period", lang): [period(a, b) for a, b in zip(derived["period_start"], derived["period_end"])],
         i18n.t("col.indicator", lang): [i18n.t(f"derived.{k}", lang) for k in derived["indicator"]],
         i18n.t("col.value", lang): derived.apply(value, axis=1),
         i18n.t("col.unit", lang): derived["unit"],

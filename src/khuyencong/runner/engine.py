@@ -45,10 +45,4 @@ NEEDED = ((NotebookExecutionManager, "save"), (NotebookExecutionManager, "notebo
           (NotebookExecutionManager, "now"), (NBClientEngine, "execute_managed_notebook"))
 
 
-def unsupported() -> str | None:
-    """Why this papermill cannot take our engine, or None when it can."""
-    missing = [f"{cls.__name__}.{name}" for cls, name in NEEDED if not hasattr(cls, name)]
-    return f"papermill lacks {', '.join(missing)}" if missing else None
-
-
 papermill_engines.register(NAME, SparseSavingEngine)

@@ -102,12 +102,16 @@ def export(nb_path: Path, spec) -> list[Path]:
     formats, parameters, title, name = spec.formats, spec.parameters, spec.title, spec.name
     written = []
     if name in BRIEF_NOTEBOOKS:
-        from khuyencong.views import docx_brief, typeset
+        from khuyencong.views import brief_doc, docx_brief, typeset
 
+        if not set(formats) & {"pdf", "docx"}:
+            return written
+        folder = nb_path.parent
+        doc = brief_doc.load(folder)  # read once for both formats
         if "pdf" in formats:
-            written.append(typeset.pdf(nb_path.parent, nb_path.with_suffix(".pdf")))
+            written.append(typeset.pdf(folder, nb_path.with_suffix(".pdf"), doc))
         if "docx" in formats:
-            written.append(docx_brief.save(docx_brief.from_run(nb_path.parent), nb_path.with_suffix(".docx")))
+            written.append(docx_brief.save(docx_brief.build(doc, folder), nb_path.with_suffix(".docx")))
         return written
     if "pdf" in formats:
         from khuyencong.runner import pdf

@@ -79,12 +79,6 @@ PRIVATE_API = ((AsyncKernelClient, "_async_wait_for_ready"), (AsyncKernelManager
                (LocalProvisioner, "launch_kernel"), (LocalProvisioner, "wait"))
 
 
-def unsupported() -> str | None:
-    """Why this jupyter_client cannot take our kernel managers, or None when it can."""
-    missing = [f"{cls.__name__}.{name}" for cls, name in PRIVATE_API if not hasattr(cls, name)]
-    return f"jupyter_client lacks {', '.join(missing)}" if missing else None
-
-
 def manager_class(requested: str | None = None) -> type[AsyncKernelManager]:
     """The kernel manager for papermill's ``kernel_manager_class``."""
     return WarmKernelManager if mode(requested) == "warm" else LocalSocketKernelManager

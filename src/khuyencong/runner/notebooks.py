@@ -77,7 +77,7 @@ def platform(kernels: str | None = None) -> tuple[type, str]:
     nbclient with papermill's own kernel manager (slower, not broken), said once."""
     from khuyencong.runner import engine, kernels as warm
 
-    why = warm.unsupported() or engine.unsupported()
+    why = _lacks("jupyter_client", warm.PRIVATE_API) or _lacks("papermill", engine.NEEDED)
     if why is None:
         return warm.manager_class(kernels), engine.NAME
     from jupyter_client.manager import AsyncKernelManager
@@ -90,6 +90,12 @@ def platform(kernels: str | None = None) -> tuple[type, str]:
 
 
 _SAID: set[str] = set()
+
+
+def _lacks(package: str, needed) -> str | None:
+    """"<package> lacks X.y, …" for the (class, attribute) pairs of ``needed`` it no longer has; else None."""
+    missing = [f"{cls.__name__}.{name}" for cls, name in needed if not hasattr(cls, name)]
+    return f"{package} lacks {', '.join(missing)}" if missing else None
 
 
 def execute(source: Path, target: Path, parameters: dict[str, Any] | None = None, timeout: int | None = 600,

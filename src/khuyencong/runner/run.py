@@ -170,10 +170,8 @@ def _log_plan(planned: list[Planned], quiet: bool) -> None:
         log.info("skip: unchanged — %d runs", skipped)
 
 
-def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str | None = None) -> RunSpec:
+def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str | None, data_status: str) -> RunSpec:
     """What a worker needs to execute one run (plain values: it may travel to a Dask worker)."""
-    from khuyencong.analysis.tables import status_of
-
     r = p.run
     return RunSpec(run_id=r.run_id, root=str(paths.project_root()), source=str(r.notebook.path),
                    staging=str(staging / r.run_id), final_ref=p.fingerprint.parameters["output_dir"],
@@ -182,15 +180,19 @@ def _spec(p: Planned, staging: Path, timeout: int, with_log: bool, kernels: str 
                    kernel=p.fingerprint.kernel, kernels=kernels, timeout=timeout,
                    formats=tuple(p.fingerprint.formats), title=r.notebook.title.get(r.lang, r.notebook.name),
                    log=str(paths.state_dir() / "logs" / f"{r.run_id}.log") if with_log else None,
-                   data_status=status_of((*r.notebook.inputs, *r.notebook.whole_inputs)))
+                   data_status=data_status)
 
 
 def execute(todo: list[Planned], workers: int, scheduler: str | None, timeout: int,
             kernels: str | None = None) -> list[dict]:
     """Run ``todo``, publishing and recording each run as soon as it finishes."""
+    from khuyencong.analysis.tables import status_of
+
     staging_root = publish.staging_root()
     by_id = {p.run.run_id: p for p in todo}
-    specs = [_spec(p, staging_root, timeout, scheduler is None, kernels) for p in todo]
+    reads = {p.run.run_id: (*p.run.notebook.inputs, *p.run.notebook.whole_inputs) for p in todo}
+    statuses = {names: status_of(names) for names in set(reads.values())}  # each set of tables read once
+    specs = [_spec(p, staging_root, timeout, scheduler is None, kernels, statuses[reads[p.run.run_id]]) for p in todo]
     progress, records = pool.Progress(len(specs)), []
     try:
         for result in pool.run_all(specs, workers, scheduler):
@@ -232,7 +234,6 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
 
     states = {r.run_id: publish.load_state(r) for r in all_runs}
     statuses = {k: v["status"] for k, v in states.items() if v}
-    statuses.update(dict.fromkeys(_stale(all_runs, states, cache, config.kernel), "stale"))
     version = data_version(tables)
     finished = {k: v.get("finished") for k, v in states.items() if v}  # a killed run's records count too
     key = fp.sha256_json({"data": version, "code": fp.package_hash(cache), "statuses": statuses,
@@ -246,6 +247,8 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
         unchanged = False
     if unchanged and present and not ran:
         return []
+    # after the check: which reports are stale follows from the data, code and records the key holds
+    statuses.update(dict.fromkeys(_stale(all_runs, states, cache, config.kernel), "stale"))
     from khuyencong.runner.manifest import write_manifest
     from khuyencong.runner.site import build_site
 

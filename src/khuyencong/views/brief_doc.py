@@ -120,7 +120,6 @@ def build(ctx, headline: pd.DataFrame, figures_table: pd.DataFrame | None, count
     instead of a figure."""
     drawn = drawn or {}
     sel, lang = ctx.sel, ctx.sel.lang
-    synthetic = ctx.truth is not None or ctx.synthetic
     status_title, status_text = brief_text.status_texts(ctx.status, ctx.statuses, lang)
     areas = tuple(dict.fromkeys(headline["area"]))
     lines = tuple(Line(x["label"], tuple(tuple(x["cells"].get(a, ("", "", ""))) for a in areas), x["note"])
@@ -130,7 +129,7 @@ def build(ctx, headline: pd.DataFrame, figures_table: pd.DataFrame | None, count
     method = brief_text.caveats(sel, headline, counts, n_boot=n_boot, seed=seed, missing=ctx.missing,
                                 coverage=ctx.coverage())
     return BriefDocument(
-        lang=lang, title=i18n.t("br_title", lang, area=sel.label), subtitle=subtitle(ctx), synthetic=synthetic,
+        lang=lang, title=i18n.t("br_title", lang, area=sel.label), subtitle=subtitle(ctx), synthetic=ctx.synthetic,
         status_title=status_title, status_text=status_text, areas=areas,
         numbers_note=i18n.t("br_h_numbers_note_synthetic" if ctx.truth is not None else "br_h_numbers_note", lang),
         lines=lines, reading=tuple(plain(s) for s in brief_text.reading(headline, lang, ctx.status, ctx.missing)),
@@ -163,7 +162,7 @@ def subtitle(ctx) -> str:
     boundaries = i18n.t(f"boundaries_{sel.boundaries}", lang)
     if years is None:
         return i18n.t("br_period_none", lang, boundaries=boundaries, start=sel.start_year, end=sel.end_year)
-    return i18n.t("br_period", lang, boundaries=boundaries, period=_period(*years))
+    return i18n.t("br_period", lang, boundaries=boundaries, period=published.period(*years))
 
 
 def data_years(ctx) -> tuple[int, int] | None:
@@ -218,10 +217,10 @@ def references(figures: pd.DataFrame, sel) -> list[Reference]:
     for r in derived.loc[derived["indicator"].isin(REFERENCE_DERIVED)].itertuples():
         inputs = by_id.loc[[i for i in r.inputs.split(";") if i in by_id.index]]
         outlets = "; ".join(dict.fromkeys(n for n in map(outlet_name, inputs["outlet"]) if n))
-        out.append(Reference(i18n.t(f"derived.{r.indicator}", lang), r.area, _period(r.period_start, r.period_end),
+        out.append(Reference(i18n.t(f"derived.{r.indicator}", lang), r.area, published.period(r.period_start, r.period_end),
                              _derived_value(r, lang), outlets, i18n.t("br_derived_from", lang)))
     for r in printed.itertuples():
-        out.append(Reference(getattr(r, label), r.area, _period(r.period_start, r.period_end), r.figure,
+        out.append(Reference(getattr(r, label), r.area, published.period(r.period_start, r.period_end), r.figure,
                              outlet_name(r.outlet), r.title, _date(r, lang), r.url))
     return out
 
@@ -244,9 +243,6 @@ def _derived_value(r, lang: str) -> str:
         return i18n.fmt_money(round(float(r.value), 1), lang)
     return i18n.fmt_number(round(float(r.value), 2) + 0.0, lang, 2)
 
-
-def _period(start, end) -> str:
-    return str(start) if start == end else f"{start}–{end}"
 
 
 def save(folder: Path | str | None, doc: BriefDocument) -> Path | None:

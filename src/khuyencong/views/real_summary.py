@@ -22,9 +22,6 @@ FUNDING_INDICATORS = ("total_funding", "state_support", "national_funding", "loc
 MONEY_UNIT = "million VND"
 
 
-def _period(start, end) -> str:
-    return str(start) if start == end else f"{start}–{end}"
-
 
 def _num(value, lang: str, decimals: int = 2) -> str:
     return "–" if pd.isna(value) else i18n.fmt_number(round(float(value), decimals) + 0.0, lang, decimals)
@@ -60,7 +57,7 @@ def _group_rows(group: pd.DataFrame, lang: str) -> list[dict]:
     same = group[["low", "high"]].drop_duplicates().shape[0] == 1
     parts = [group] if same else [group.iloc[[i]] for i in range(len(group))]
     return [{
-        "area": first["area"], "period": _period(first["period_start"], first["period_end"]),
+        "area": first["area"], "period": published.period(first["period_start"], first["period_end"]),
         "start": int(first["period_start"]), "indicator": _label(part, lang).iat[0],
         "kind": i18n.t(f"kind.{first['kind']}", lang), "figure": part["figure"].iat[0],
         "n_sources": len(group), "note": "" if same else i18n.t("rr_conflict", lang),
@@ -113,7 +110,7 @@ def support_per_project_figure(per_project: pd.DataFrame, figures: pd.DataFrame,
     rows), with N and the outlets; the same chart in every run of a language, so drawn once."""
     from khuyencong.views import plots  # not at the top: the index page reads this module without figures
     kinds = [i18n.t(f"kind.{k}", lang) for k in per_project["kind"]]
-    bars = per_project.assign(label=[f"{a} {_period(s, e)} ({k})" for a, s, e, k in
+    bars = per_project.assign(label=[f"{a} {published.period(s, e)} ({k})" for a, s, e, k in
                                      zip(per_project["area"], per_project["period_start"], per_project["period_end"],
                                          kinds)])
     title = f"{i18n.t('ratio.support_per_project', lang)}, N = {per_project['n_provinces'].iat[0]}"
@@ -131,7 +128,7 @@ def ratios_table(ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame({
         i18n.t("col.area", lang): ratios["area"],
-        i18n.t("col.period", lang): [_period(a, b) for a, b in zip(ratios["period_start"], ratios["period_end"])],
+        i18n.t("col.period", lang): [published.period(a, b) for a, b in zip(ratios["period_start"], ratios["period_end"])],
         i18n.t("col.kind", lang): [i18n.t(f"kind.{k}", lang) for k in ratios["kind"]],
         i18n.t("col.indicator", lang): [i18n.t(f"ratio.{k}", lang) for k in ratios["ratio"]],
         i18n.t("col.value", lang): [value(r) for r in ratios.itertuples()],

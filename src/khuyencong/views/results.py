@@ -16,6 +16,7 @@ import pandas as pd
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.core import provinces
+from khuyencong.ingest import published
 from khuyencong.ingest.export import Stamp, export_table
 
 MIN_PROJECTS = 5  # fewer projects than this: estimates and bootstrap intervals are not trustworthy
@@ -173,16 +174,13 @@ def published_rows(figures: pd.DataFrame, derived: pd.DataFrame, lang: str, indi
         inputs = r.inputs.split(";")
         origin = " | ".join(dict.fromkeys(sources[i] for i in inputs if i in sources))
         rows.append(_ref_row(i18n.t(f"derived.{r.indicator}", lang) + f" ({i18n.t('nb_published', lang)})", r.area,
-                             _period(r.period_start, r.period_end), _num(r.value, lang), "",
+                             published.period(r.period_start, r.period_end), _num(r.value, lang), "",
                              f"{origin}; {i18n.t('nb_derived_from', lang, inputs=', '.join(inputs))}"))
     for r in figures.loc[figures["figure_id"].isin(list(ids))].itertuples():
         rows.append(_ref_row(f"{getattr(r, label)} ({i18n.t('nb_published', lang)})", r.area,
-                             _period(r.period_start, r.period_end), r.figure, "", r.source))
+                             published.period(r.period_start, r.period_end), r.figure, "", r.source))
     return rows
 
-
-def _period(start, end) -> str:
-    return str(start) if start == end else f"{start}–{end}"
 
 
 def _reference_frame(rows: list[dict], lang: str) -> pd.DataFrame:

@@ -40,6 +40,7 @@ def pdf_bytes(doc: brief_doc.BriefDocument, folder: Path | str) -> bytes:
                          ignore_system_fonts=True, sys_inputs=inputs)
 
 
-def pdf(folder: Path | str, out: Path | str) -> Path:
-    """Typeset the brief a run saved in ``folder`` (:data:`brief_doc.FILE` and its figures) to ``out``."""
-    return atomic_write_bytes(Path(out), pdf_bytes(brief_doc.load(folder), folder))
+def pdf(folder: Path | str, out: Path | str, doc: brief_doc.BriefDocument | None = None) -> Path:
+    """Typeset the brief a run saved in ``folder`` (its figures, and :data:`brief_doc.FILE` unless
+    ``doc`` is given) to ``out``."""
+    return atomic_write_bytes(Path(out), pdf_bytes(doc or brief_doc.load(folder), folder))
