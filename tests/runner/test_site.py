@@ -390,3 +390,26 @@ def test_reader_sorts_filters_switches_the_map_and_opens_a_pdf(reports, devtools
         assert event["params"]["state"] == "completed"
         (got,) = [p for p in downloads.iterdir() if p.suffix == ".pdf"]
         assert got.read_bytes() == expected
+
+
+def test_legacy_map_leaves_out_ha_tay_which_has_no_tile(tmp_path, monkeypatch, caplog):
+    """The legacy area table lists Hà Tây (merged into Hà Nội in 2008); the tile map has no tile for it.
+    Empty, it is left out quietly; with a number, the map says which code it could not draw."""
+    from khuyencong.core import provinces
+
+    monkeypatch.setenv("KHUYENCONG_ROOT", str(tmp_path))
+    (tmp_path / "reports").mkdir()
+    codes = [p.code for p in provinces.records("legacy", include_ha_tay=True)] + [provinces.ALL]
+    assert "28" in codes
+    numbers = headlines.from_rows(pd.DataFrame([
+        {"level": "country" if c == provinces.ALL else "province", "measure": "cofunding_ratio", "area_code": c,
+         "value": 1.0 + i / 100, "low": 1.0, "high": 2.0} for i, c in enumerate(codes) if c != "28"]))
+    numbers = numbers.reindex(codes)
+    section = site.Section("legacy", [], [], numbers, "SYNTHETIC")
+    maps = site._maps(section, "vi", site._Outputs())
+    assert [m["key"] for m in maps] == [k for k in site.MAP_HEADLINES if k in numbers]
+    assert "no tile" not in caplog.text
+    numbers.loc["28", "cofunding_ratio"] = 3.0
+    with caplog.at_level("WARNING"):
+        site._maps(site.Section("legacy", [], [], numbers, "SYNTHETIC"), "en", site._Outputs())
+    assert "no tile for province code(s) 28" in caplog.text

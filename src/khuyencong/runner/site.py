@@ -196,10 +196,18 @@ def _draw_map(target: Path, frame, col: str, section: Section, lang: str) -> Non
 
 def _maps(section: Section, lang: str, outputs: _Outputs) -> list[dict]:
     """Every map headline of ``section`` as an SVG in ``reports/maps/``: key, label, href."""
+    from khuyencong.views import tilemap
+
     frame = section.numbers.reset_index(names="code")
-    frame = frame.loc[frame["code"] != provinces.ALL]
+    on_map = frame["code"].isin(tilemap.grid(section.boundaries)["code"])
+    drawn = [c for c in MAP_HEADLINES if c in frame]
+    unseen = frame.loc[~on_map & (frame["code"] != provinces.ALL) & frame[drawn].notna().any(axis=1), "code"]
+    if len(unseen):  # Hà Tây (legacy boundaries, until 2008) has no tile; its numbers stay in the table
+        log.warning("index map (%s boundaries): no tile for province code(s) %s; their numbers are in the "
+                    "table only", section.boundaries, ", ".join(unseen))
+    frame = frame.loc[on_map]
     out = []
-    for col in (c for c in MAP_HEADLINES if c in frame):
+    for col in drawn:
         target = paths.reports_dir() / MAPS_DIR / f"{section.boundaries}-{col}.{lang}.svg"
         inputs = {"codes": list(frame["code"]), "values": [None if math.isnan(v) else round(v, 9) for v in frame[col]],
                   "status": section.status}
