@@ -7,6 +7,9 @@ parameters), so a stale entry is never read: a changed row or line of code makes
 :meth:`Store.prune` removes the entries no run can read any more. The shared brief tables
 (:mod:`khuyencong.analysis.area_tables`) and the figures many runs draw alike
 (:mod:`khuyencong.views.figure_cache`) are both kept here, in ``data/processed/derived/``.
+
+:class:`Recorded` is the same idea for files with fixed names (the index pages, maps and bundles): one
+JSON record of name → key, and a file is made again only when its key changed.
 """
 from __future__ import annotations
 
@@ -72,3 +75,25 @@ class Store:
                     p.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+class Recorded:
+    """Files with fixed names, each made again only when the key of what it is made from differs from
+    the key recorded when it was last made: one JSON record (name → key) at ``path``."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            keys = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            keys = {}
+        self.keys: dict[str, str] = keys if isinstance(keys, dict) else {}
+
+    def current(self, name: str, key: str) -> bool:
+        return self.keys.get(name) == key
+
+    def made(self, name: str, key: str) -> None:
+        self.keys[name] = key
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.keys, sort_keys=True, indent=0) + "\n")

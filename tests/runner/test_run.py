@@ -121,6 +121,7 @@ def test_first_run_executes_everything_and_records_it(golden):
 def test_second_run_skips_everything_and_says_so(copy, capsys):
     before = notebook_bytes(copy)
     mtimes = {p: p.stat().st_mtime_ns for p in (copy / "reports").rglob("*.ipynb")}
+    index = {p: p.stat().st_mtime_ns for p in (copy / "reports").glob("*.*") if p.is_file()}  # pages and manifest
     start = time.perf_counter()
     assert run(copy) == 0
     elapsed = time.perf_counter() - start
@@ -129,6 +130,7 @@ def test_second_run_skips_everything_and_says_so(copy, capsys):
     assert lines(out, "run") == {}
     assert notebook_bytes(copy) == before
     assert mtimes == {p: p.stat().st_mtime_ns for p in (copy / "reports").rglob("*.ipynb")}
+    assert index == {p: p.stat().st_mtime_ns for p in (copy / "reports").glob("*.*") if p.is_file()}, "index rebuilt for nothing"
     assert elapsed < 5
 
 

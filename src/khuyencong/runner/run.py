@@ -9,7 +9,6 @@ publish each finished folder with a rename and write its record (:mod:`~khuyenco
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import time
@@ -22,13 +21,13 @@ from khuyencong import fingerprint as fp
 from khuyencong import paths
 from khuyencong.core import provinces
 from khuyencong.errors import EnvironmentProblem
-from khuyencong.files import atomic_write_text
 from khuyencong.runner import config as runconfig
 from khuyencong.runner import pool, publish
 from khuyencong.runner.config import ConfigError, Run
 from khuyencong.runner.execute import RunSpec
 from khuyencong.runner.lock import RunLock
 from khuyencong.runner.plan import Planned, data_version, input_tables, plan
+from khuyencong.store import Recorded
 
 log = logging.getLogger(__name__)
 
@@ -238,14 +237,10 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
     finished = {k: v.get("finished") for k, v in states.items() if v}  # a killed run's records count too
     key = fp.sha256_json({"data": version, "code": fp.package_hash(cache), "statuses": statuses,
                           "finished": finished, "config": cache.file(config.path or runconfig.config_path())})
-    marker = paths.state_dir() / "site.json"
+    record = Recorded(paths.state_dir() / "site.json")
     base = paths.reports_dir()
     present = all((base / f).exists() for f in (*INDEX_FILES.values(), "manifest.json"))
-    try:
-        unchanged = json.loads(marker.read_text(encoding="utf-8")).get("key") == key
-    except (OSError, ValueError, AttributeError):
-        unchanged = False
-    if unchanged and present and not ran:
+    if record.current("index", key) and present and not ran:
         return []
     # after the check: which reports are stale follows from the data, code and records the key holds
     statuses.update(dict.fromkeys(_stale(all_runs, states, cache, config.kernel), "stale"))
@@ -261,7 +256,8 @@ def _refresh_index(all_runs: list[Run], config, tables: dict, cache: fp.HashCach
         from khuyencong.runner.execute import first_line
 
         return [f"index page: {first_line(exc)}"]
-    atomic_write_text(marker, json.dumps({"key": key}) + "\n")
+    record.made("index", key)
+    record.save()
     log.info("index: %s, %s, manifest.json", paths.relative_to_root(base / INDEX_FILES["vi"]), INDEX_FILES["en"])
     return []
 

@@ -11,7 +11,6 @@ rewritten only when what they are made from changed (keys in ``reports/.state/si
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 from functools import lru_cache
@@ -26,6 +25,7 @@ from khuyencong import paths
 from khuyencong.core import i18n
 from khuyencong.core import provinces
 from khuyencong.files import atomic_write_text, sha256_file
+from khuyencong.store import Recorded
 from khuyencong.runner.config import MAP_HEADLINES, NATIONAL_SLUG, Place, Run
 
 log = logging.getLogger(__name__)
@@ -162,11 +162,7 @@ class _Outputs:
     (plus the package's code) differs from the one recorded when it was last written."""
 
     def __init__(self):
-        self.path = paths.state_dir() / _STATE_FILE
-        try:
-            self.keys = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.keys = {}
+        self.record = Recorded(paths.state_dir() / _STATE_FILE)
         self.code = fp.code_version()
         self.written = 0
 
@@ -174,14 +170,14 @@ class _Outputs:
         """``write(target)`` unless ``inputs`` are those of the existing ``target``; its href."""
         rel = target.relative_to(paths.reports_dir()).as_posix()
         key = fp.sha256_json({"code": self.code, "inputs": inputs})
-        if self.keys.get(rel) != key or not target.is_file():
+        if not self.record.current(rel, key) or not target.is_file():
             write(target)
-            self.keys[rel] = key
+            self.record.made(rel, key)
             self.written += 1
         return rel
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.keys, sort_keys=True, indent=0) + "\n")
+        self.record.save()
 
 
 def _draw_map(target: Path, frame, col: str, section: Section, lang: str) -> None:
