@@ -5,6 +5,13 @@ Every error a user can cause by what they pass (a file, a setting, a parameter) 
 ``exit_code``; it never shows a traceback for these. Each subclass also keeps the built-in base
 it had (``ValueError``, ``RuntimeError``) so existing ``except ValueError`` callers still work.
 
+Which to raise: a plain ``ValueError`` means the code was called wrongly (an argument outside its
+domain, a package file only a developer edits that is inconsistent): it is a bug, shown with its
+traceback (exit 1). Whatever the user can fix — the text or content of a file they supply or edit,
+a condition of their dataset that makes an estimate impossible, the machine — is a
+:class:`KhuyencongError` subclass (:class:`InputError`, :class:`ConfigurationError`,
+:class:`EnvironmentProblem`), shown as one ``error:`` line.
+
 Exit codes (also in the README):
 
 ====  ==========================================================

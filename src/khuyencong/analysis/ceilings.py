@@ -13,6 +13,7 @@ import pandas as pd
 
 from khuyencong.analysis.metrics import complete_amounts, ratio, require, spent
 from khuyencong.core.datasets import categories
+from khuyencong.errors import InputError
 from khuyencong.paths import PACKAGE_DATA
 
 DEFAULT_CEILINGS_NOTE = (
@@ -35,7 +36,7 @@ def _ceiling_frame(ceilings: pd.DataFrame | Mapping) -> pd.DataFrame:
         raise KeyError("ceilings need a 'max_state_share' and/or 'max_state_amount_mvnd' column")
     keys = ["category"] + (["funding_source"] if "funding_source" in table.columns else [])
     if table.duplicated(keys).any():
-        raise ValueError(f"ceilings list some {keys} more than once: {table.loc[table.duplicated(keys), keys].values.tolist()}")
+        raise InputError(f"ceilings list some {keys} more than once: {table.loc[table.duplicated(keys), keys].values.tolist()}")
     return table[keys + limits]
 
 
@@ -71,13 +72,13 @@ def _ceiling_values(table: pd.DataFrame, path) -> pd.DataFrame:
         values = pd.to_numeric(text.where(text != ""), errors="coerce")
         bad = values.isna() & (text != "")
         if bad.any():
-            raise ValueError(f"{path}: {col} is not a number in rows {list(out.index[bad] + 2)}; "
+            raise InputError(f"{path}: {col} is not a number in rows {list(out.index[bad] + 2)}; "
                              "write plain numbers (0.5 for 50%, 300 for 300 million VND)")
         out[col] = values.astype(float)
     if not out["max_state_share"].dropna().between(0, 1, inclusive="right").all():
-        raise ValueError(f"{path}: max_state_share must be a fraction in (0, 1], e.g. 0.5 for 50%")
+        raise InputError(f"{path}: max_state_share must be a fraction in (0, 1], e.g. 0.5 for 50%")
     if (out["max_state_amount_mvnd"].dropna() <= 0).any():
-        raise ValueError(f"{path}: max_state_amount_mvnd must be positive (million VND)")
+        raise InputError(f"{path}: max_state_amount_mvnd must be positive (million VND)")
     return out
 
 
@@ -91,19 +92,19 @@ def load_ceilings(path=None, verified_only: bool = True) -> pd.DataFrame:
     path = PACKAGE_DATA / "support_ceilings.csv" if path is None else path
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     if tuple(table.columns) != CEILING_COLUMNS:
-        raise ValueError(f"{path}: columns must be {list(CEILING_COLUMNS)}, found {list(table.columns)}")
+        raise InputError(f"{path}: columns must be {list(CEILING_COLUMNS)}, found {list(table.columns)}")
     known = {c.code for c in categories()}
     checks = {"category": known, "funding_source": {"KCQG", "KCDP"}, "verified": {"yes", "no"}}
     for col, allowed in checks.items():
         bad = ~table[col].isin(allowed)
         if bad.any():
-            raise ValueError(f"{path}: {col} must be one of {sorted(allowed)}; rows {list(table.index[bad] + 2)} "
+            raise InputError(f"{path}: {col} must be one of {sorted(allowed)}; rows {list(table.index[bad] + 2)} "
                              f"have {table.loc[bad, col].unique().tolist()}")
     out = _ceiling_values(table, path)
     has_value = out[["max_state_share", "max_state_amount_mvnd"]].notna().any(axis=1)
     empty_yes = (out["verified"] == "yes") & ~has_value
     if empty_yes.any():
-        raise ValueError(f"{path}: rows {list(out.index[empty_yes] + 2)} say verified=yes but give no ceiling value")
+        raise InputError(f"{path}: rows {list(out.index[empty_yes] + 2)} say verified=yes but give no ceiling value")
     _ceiling_frame(out)  # refuses duplicated category × funding_source
     if verified_only:
         out = out.loc[(out["verified"] == "yes") & has_value]

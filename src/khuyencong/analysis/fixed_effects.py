@@ -119,7 +119,7 @@ def complete(panel: pd.DataFrame, numeric: Sequence[str], keys: Sequence[str]) -
     bad[list(dict.fromkeys(numeric))] |= ~np.isfinite(data[list(dict.fromkeys(numeric))])
     ok = ~bad.any(axis=1)
     if not ok.any():
-        raise ValueError(f"no complete rows in columns {cols}")
+        raise InputError(f"no complete rows in columns {cols}")
     n_dropped = int((~ok).sum())
     lacking = {c: int(n) for c, n in bad.sum().items() if n}
     note = (f"{n_dropped} row(s) dropped for a missing or non-finite value: "
@@ -271,7 +271,7 @@ def ols(d: Design, small_sample: str = "CR1") -> tuple[np.ndarray, np.ndarray, i
                          f"(rank {rank} < {k}); constant within the fixed effects: {bad or 'none'} — "
                          "drop or recode them")
     if d.n_clusters < 2:
-        raise ValueError("cluster-robust inference needs at least 2 clusters")
+        raise InputError("cluster-robust inference needs at least 2 clusters")
     xtx_inv = np.linalg.inv(xtx)
     beta = xtx_inv @ (X.T @ y)
     scores = indicator(d.cluster, d.n_clusters) @ (X * (y - X @ beta)[:, None])
@@ -279,7 +279,7 @@ def ols(d: Design, small_sample: str = "CR1") -> tuple[np.ndarray, np.ndarray, i
     K = k + d.fe_dof
     if small_sample == "CR1":
         if n - K <= 0:
-            raise ValueError(f"no residual degrees of freedom: N={n}, K={K}")
+            raise InputError(f"no residual degrees of freedom: N={n}, K={K}")
         g = d.n_clusters
         vcov = vcov * (g / (g - 1)) * ((n - 1) / (n - K))
     return beta, (vcov + vcov.T) / 2, K

@@ -61,7 +61,7 @@ def _stats_on(province_stats: pd.DataFrame, boundaries: str) -> pd.DataFrame:
     cols = [UNIT, TIME, "industrial_grdp", "iip", "population"]
     stats = province_stats.reindex(columns=cols).astype({c: float for c in cols[2:]})
     if stats.duplicated([UNIT, TIME]).any():
-        raise ValueError("province_stats has more than one row for some province_code and year")
+        raise InputError("province_stats has more than one row for some province_code and year")
     if boundaries == provinces.LEGACY:
         return stats
     stats = _lag(stats, "industrial_grdp", 1, IIP_WEIGHT)
@@ -74,7 +74,7 @@ def _support(register: pd.DataFrame, boundaries: str, statuses: Sequence[str] | 
     require(register, [code, TIME, "state_support"] + (["status"] if statuses is not None else []), "register")
     spent = register if statuses is None else register.loc[register["status"].isin(list(statuses))]
     if spent["state_support"].isna().any():
-        raise ValueError(f"register: {int(spent['state_support'].isna().sum())} project(s) have no state_support; "
+        raise InputError(f"register: {int(spent['state_support'].isna().sum())} project(s) have no state_support; "
                          "fill them in the raw file or exclude those projects explicitly")
     grouped = spent.groupby([code, TIME], as_index=False)["state_support"].sum()
     return grouped.rename(columns={code: UNIT}).astype({UNIT: "string"})

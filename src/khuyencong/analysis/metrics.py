@@ -405,7 +405,7 @@ def selection_vs_country(measure, data: pd.DataFrame, code_column: str, code: st
         return country.reset_index(drop=True)
     chosen = data.loc[data[code_column].astype("string") == str(code)]
     if chosen.empty:
-        raise ValueError(f"no rows with {code_column} == {code!r}; check the selection and the years")
+        raise InputError(f"no rows with {code_column} == {code!r}; check the selection and the years")
     return pd.concat([measure(chosen, by=by, **kwargs).assign(area=labels[0]), country], ignore_index=True)
 
 
@@ -417,7 +417,7 @@ def versus_region(table: pd.DataFrame, value: str, numerator: str, denominator: 
     parts = [compare_to_region(grp, value, numerator, denominator, region_col, unit_col)
              for _, grp in table.groupby(key, sort=True)]
     if not parts:
-        raise ValueError("versus_region: the table is empty")
+        raise InputError("versus_region: the table is empty")
     return pd.concat(parts, ignore_index=True)
 
 

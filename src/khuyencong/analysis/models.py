@@ -28,6 +28,7 @@ from scipy import stats
 
 from khuyencong.analysis.fixed_effects import (Design, Estimate, check_ci, complete, design, few_clusters_warning,
                                                ols, panel_twfe, require, require_variation)
+from khuyencong.errors import InputError
 
 
 class StaggeredAdoptionWarning(UserWarning):
@@ -120,15 +121,15 @@ def _event_frame(panel: pd.DataFrame, outcome: str, unit: str, time: str, event_
     by_unit = pd.Series(treated_rows).groupby(data[unit].to_numpy()).agg(["any", "all"])
     mixed = by_unit["any"] & ~by_unit["all"]
     if mixed.any():
-        raise ValueError(f"{cohort or event_time!r} is missing on some but not all rows of {int(mixed.sum())} units "
+        raise InputError(f"{cohort or event_time!r} is missing on some but not all rows of {int(mixed.sum())} units "
                          f"(e.g. {list(mixed[mixed].index[:3])}); it must be empty for every row of a "
                          "never-treated unit and filled for every row of a treated one")
     data["_cohort"] = np.where(treated_rows, data[time] - data["_ev"], np.inf)
     if (data.groupby(unit)["_cohort"].nunique() > 1).any():
-        raise ValueError(f"{time} - {cohort or event_time} (the adoption year) must be constant within each unit")
+        raise InputError(f"{time} - {cohort or event_time} (the adoption year) must be constant within each unit")
     data["_e"] = np.where(treated_rows, data["_ev"].clip(lo, hi), np.nan)
     if not (~treated_rows).any():
-        raise ValueError("no never-treated units (event_time empty): this estimator uses them as "
+        raise InputError("no never-treated units (event_time empty): this estimator uses them as "
                          "controls; add comparison units or restrict to a window where some are untreated")
     return data, dropped, binning
 
@@ -290,7 +291,7 @@ def sun_abraham_att(panel: pd.DataFrame, outcome: str = "log_productivity", unit
                                                 window, reference, cohort, outside)
     post = np.array([lab[1] >= 0 for lab in labels])
     if not post.any():
-        raise ValueError("no treated observations at event time >= 0")
+        raise InputError("no treated observations at event time >= 0")
     require_variation("the treatment (rows at event time >= 0)", meta["post_clusters"], cluster)
     w = np.where(post, n, 0.0) / n[post].sum()
     coef, se = _combine(w, beta, vcov)
@@ -391,7 +392,7 @@ def did_by_group(panel: pd.DataFrame, group: str, outcome: str = "log_productivi
     require(panel, [group, unit, event_time, outcome])
     treated = pd.to_numeric(panel[event_time]).notna()
     if (panel.loc[treated].groupby(unit)[group].nunique(dropna=False) > 1).any():
-        raise ValueError(f"{group!r} must be constant within each treated {unit}")
+        raise InputError(f"{group!r} must be constant within each treated {unit}")
     controls = panel.loc[~treated]
     rows = []
     for level, part in panel.loc[treated].groupby(group, sort=True):

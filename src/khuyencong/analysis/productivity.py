@@ -17,6 +17,7 @@ from khuyencong.synthetic import truth as synthetic_truth
 from khuyencong.core import i18n
 from khuyencong.analysis import metrics
 from khuyencong.analysis import models
+from khuyencong.errors import InputError
 from khuyencong.paths import PACKAGE_DATA
 
 REFERENCE_FILE = "reference_points.csv"
@@ -50,13 +51,13 @@ def reference_points(topic: str | None = "productivity") -> pd.DataFrame:
                         na_values={"low_pct": [""], "high_pct": [""]})
     missing = [c for c in REFERENCE_COLUMNS if c not in table.columns]
     if missing:
-        raise ValueError(f"{REFERENCE_FILE} lacks column(s) {missing}; expected {list(REFERENCE_COLUMNS)}")
+        raise InputError(f"{REFERENCE_FILE} lacks column(s) {missing}; expected {list(REFERENCE_COLUMNS)}")
     bad = table["low_pct"].isna() | table["high_pct"].isna() | (table["low_pct"] > table["high_pct"])
     if bad.any():
-        raise ValueError(f"{REFERENCE_FILE}: rows {table.loc[bad, 'ref_id'].tolist()} need numbers "
+        raise InputError(f"{REFERENCE_FILE}: rows {table.loc[bad, 'ref_id'].tolist()} need numbers "
                          "low_pct <= high_pct (a single value: write it in both)")
     if table["ref_id"].duplicated().any():
-        raise ValueError(f"{REFERENCE_FILE}: ref_id repeats: {table.loc[table['ref_id'].duplicated(), 'ref_id'].tolist()}")
+        raise InputError(f"{REFERENCE_FILE}: ref_id repeats: {table.loc[table['ref_id'].duplicated(), 'ref_id'].tolist()}")
     return table if topic is None else table.loc[table["topic"] == topic].reset_index(drop=True)
 
 
@@ -64,7 +65,7 @@ def published_claims(figures: pd.DataFrame, indicator: str = CLAIM_INDICATOR) ->
     """Printed figures of ``indicator`` (percent), e.g. the 15–40% productivity gain claimed in Sóc Trăng."""
     rows = figures.loc[figures["indicator"] == indicator]
     if not rows.empty and set(rows["unit"]) != {"percent"}:
-        raise ValueError(f"published {indicator} figures must be in percent, found units {sorted(set(rows['unit']))}")
+        raise InputError(f"published {indicator} figures must be in percent, found units {sorted(set(rows['unit']))}")
     return rows.reset_index(drop=True)
 
 
@@ -75,7 +76,7 @@ def claimed_band(claims: pd.DataFrame, default: tuple[float, float] = (0.15, 0.4
         return default
     bands = {(float(lo) / 100, float(hi) / 100) for lo, hi in zip(claims["low"], claims["high"])}
     if len(bands) > 1:
-        raise ValueError(f"published claims give different bands {sorted(bands)}; pass the one to test")
+        raise InputError(f"published claims give different bands {sorted(bands)}; pass the one to test")
     return bands.pop()
 
 

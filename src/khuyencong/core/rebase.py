@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from khuyencong.core.provinces import NEW, legacy_provinces
+from khuyencong.errors import InputError
 
 
 def _all_legacy() -> dict:
@@ -43,11 +44,11 @@ def _check_rebase_columns(df: pd.DataFrame, province: str, year: str, sums: list
 def _legacy_codes(column: pd.Series) -> pd.Series:
     if column.isna().any():
         rows = list(column.index[column.isna()][:5])
-        raise ValueError(f"rebase_to_2025: missing province code in rows {rows}")
+        raise InputError(f"rebase_to_2025: missing province code in rows {rows}")
     codes = column.map(lambda v: f"{int(v):02d}" if isinstance(v, (int, np.integer)) else v).astype("string")
     unknown = sorted(set(codes) - set(_all_legacy()))
     if unknown:
-        raise ValueError(f"rebase_to_2025: codes {unknown[:10]} are not legacy GSO province codes; "
+        raise InputError(f"rebase_to_2025: codes {unknown[:10]} are not legacy GSO province codes; "
                          "turn names into codes with normalize_series() first")
     return codes
 
@@ -55,7 +56,7 @@ def _legacy_codes(column: pd.Series) -> pd.Series:
 def _years(column: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(column, errors="coerce")
     if numeric.isna().any() or (numeric % 1 != 0).any():
-        raise ValueError(f"rebase_to_2025: year column has missing or non-integer values: "
+        raise InputError(f"rebase_to_2025: year column has missing or non-integer values: "
                          f"{list(column[numeric.isna() | (numeric % 1 != 0)].unique()[:5])}")
     return numeric.astype("int64")
 
@@ -68,7 +69,7 @@ def _drop_expired(data: pd.DataFrame, province: str, year: str, values: list[str
     filled = expired & data[values].notna().any(axis=1)
     if filled.any():
         sample = data.loc[filled, [province, year]].head(5).to_dict("records")
-        raise ValueError(f"rebase_to_2025: values for provinces that had ceased to exist: {sample}; "
+        raise InputError(f"rebase_to_2025: values for provinces that had ceased to exist: {sample}; "
                          "Hà Tây joined Hà Nội on 1 Aug 2008 — fold such values into Hà Nội yourself or drop them")
     return data.loc[~expired]
 
@@ -102,7 +103,7 @@ def rebase_to_2025(df: pd.DataFrame, *, province: str = "province_code", year: s
     data = df.assign(**{province: _legacy_codes(df[province]), year: _years(df[year])})
     dup = data.duplicated([province, year], keep=False)
     if dup.any():
-        raise ValueError(f"rebase_to_2025: duplicate province-year rows: "
+        raise InputError(f"rebase_to_2025: duplicate province-year rows: "
                          f"{data.loc[dup, [province, year]].head(5).to_dict('records')}")
     data = _drop_expired(data, province, year, values)
     data["_new"] = data[province].map({c: p.new_code for c, p in _all_legacy().items()})

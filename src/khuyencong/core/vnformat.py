@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from khuyencong.core.vnnumber import MINUS_SIGN, MISSING_MARKERS, check_decimal, to_decimal
+from khuyencong.errors import InputError
 
 __all__ = ["QUALIFIERS", "Amount", "parse_amount"]
 
@@ -190,7 +191,7 @@ def _strip_prefixes(s: str, text: str) -> tuple[str, str, bool]:
     lead = _LEAD_RE.match(s)
     if lead:
         if lead["w"] in REFUSED_LEAD_WORDS:
-            raise ValueError(
+            raise InputError(
                 f"{text!r}: '{lead['w']}' (decrease) is not parsed because the sign would be "
                 "guessed; parse the magnitude alone and record the direction separately"
             )
@@ -222,7 +223,7 @@ def _per_suffix(per: str, text: str) -> str:
     parts = [" ".join(p.split()) for p in per.split("/") if p.strip()]
     unknown = [p for p in parts if p not in PER_WORDS]
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"{text!r}: unknown rate denominator '/{unknown[0]}'; known: {sorted(PER_WORDS)} "
             "(add it to vnformat.PER_WORDS if it is genuine)"
         )
@@ -263,22 +264,22 @@ def _parse_clean(s: str, text: str, decimal: str | None) -> Amount:
     fraction = _FRACTION_RE.match(s)
     first = fraction or _NUM_RE.match(s)
     if not first:
-        raise ValueError(f"{text!r}: no number found where one was expected (at {s!r})")
+        raise InputError(f"{text!r}: no number found where one was expected (at {s!r})")
     pos, lo_unit, hi_token = first.end(), None, None
     rng = None if fraction else _RANGE_RE.match(s, pos)
     if rng:
         lo_unit, hi_token, pos = _unit_parts(rng["mult"], rng["kind"]), rng["num"], rng.end()
     tail = _TAIL_RE.fullmatch(s, pos)
     if not tail:
-        raise ValueError(
+        raise InputError(
             f"{text!r}: cannot read {s[pos:].strip()!r} after the number; expected a unit "
             "(triệu/tỷ đồng, %, USD), a counted noun, or a rate such as '/người/tháng'"
         )
     if saw_tu and hi_token is None and not tail["suffix"]:
-        raise ValueError(f"{text!r}: 'từ' (from) needs a range ('từ 15 - 40%') or 'trở lên'")
+        raise InputError(f"{text!r}: 'từ' (from) needs a range ('từ 15 - 40%') or 'trở lên'")
     if tail["suffix"]:
         if qualifier != "exact":
-            raise ValueError(f"{text!r}: both a leading qualifier and '{tail['suffix']}'")
+            raise InputError(f"{text!r}: both a leading qualifier and '{tail['suffix']}'")
         qualifier = SUFFIX_QUALIFIER_WORDS[tail["suffix"]]
     if fraction:
         return _fraction(text, fraction, tail, qualifier, decimal)
@@ -289,10 +290,10 @@ def _fraction(text, fraction, tail, qualifier, decimal) -> Amount:
     """``7/9 nội dung``: the count 7 of a counted noun, out of ``of=9``."""
     amount = _build(text, fraction["num"], None, None, tail, qualifier, decimal)
     if amount.unit != "count" or tail["per"]:
-        raise ValueError(f"{text!r}: 'N/M' is read only before a counted noun ('7/9 nội dung')")
+        raise InputError(f"{text!r}: 'N/M' is read only before a counted noun ('7/9 nội dung')")
     of = _finite(to_decimal(fraction["of"], decimal), text)
     if of < (amount.value or 0):
-        raise ValueError(f"{text!r}: {fraction['num']} out of {fraction['of']} is more than the whole")
+        raise InputError(f"{text!r}: {fraction['num']} out of {fraction['of']} is more than the whole")
     return replace(amount, of=of)
 
 
@@ -302,32 +303,32 @@ def _build(text, lo_token, hi_token, lo_unit, tail, qualifier, decimal) -> Amoun
     hi_exp, kind = _unit_parts(tail["mult"], kind_word)
     unit, noun = _unit_name(kind, noun, hi_exp)
     if unit is None and tail["per"]:
-        raise ValueError(f"{text!r}: a rate '{tail['per'].strip()}' needs a unit before it")
+        raise InputError(f"{text!r}: a rate '{tail['per'].strip()}' needs a unit before it")
     if tail["per"]:
         unit += _per_suffix(tail["per"], text)
     lo_exp = hi_exp
     if lo_unit is not None:  # a unit written on the low end must agree with the tail's
         lo_exp, lo_kind = lo_unit
         if lo_kind not in (None, kind):
-            raise ValueError(f"{text!r}: the two ends of the range have different units")
+            raise InputError(f"{text!r}: the two ends of the range have different units")
         if lo_kind is None and lo_exp == 0:
             lo_exp = hi_exp
         elif kind == "percent" and lo_exp:
-            raise ValueError(f"{text!r}: a multiplier word cannot precede '%'")
+            raise InputError(f"{text!r}: a multiplier word cannot precede '%'")
     low = _scale(to_decimal(lo_token, decimal), lo_exp, kind)
     if hi_token is None:
         v = _finite(low, text)
         return Amount(v, v, v, unit, noun, qualifier, text)
     high = _scale(to_decimal(hi_token, decimal), hi_exp, kind)
     if low > high:
-        raise ValueError(f"{text!r}: range low end {low} exceeds high end {high}")
+        raise InputError(f"{text!r}: range low end {low} exceeds high end {high}")
     return Amount(None, _finite(low, text), _finite(high, text), unit, noun, qualifier, text)
 
 
 def _finite(d: Decimal, text: str) -> float:
     value = float(d)
     if not math.isfinite(value):
-        raise ValueError(f"{text!r} overflows a float; check the figure")
+        raise InputError(f"{text!r} overflows a float; check the figure")
     return value
 
 
@@ -338,7 +339,7 @@ def _unit_name(kind: str | None, noun: str | None, exp: int) -> tuple[str | None
         return "USD", None
     if kind == "percent":
         if exp:
-            raise ValueError("a multiplier word cannot precede '%'")
+            raise InputError("a multiplier word cannot precede '%'")
         return "percent", None
     if noun in DURATION_WORDS:
         return DURATION_WORDS[noun], None

@@ -73,7 +73,7 @@ def _normalise_token(token: str, decimal: str | None) -> str:
     if decimal == ".":
         if _EN_RE.fullmatch(token):
             return token.replace(",", "")
-        raise ValueError(
+        raise InputError(
             f"{token!r} is not an English-format number (',' thousands, '.' decimal); "
             "pass decimal=',' if it is Vietnamese"
         )
@@ -85,7 +85,7 @@ def _normalise_token(token: str, decimal: str | None) -> str:
             "in groups of 3, ',' decimal); pass decimal='.' if it is English-formatted, or "
             "decimal=',' if it is Vietnamese (and correct its separators)"
         )
-    raise ValueError(
+    raise InputError(
         f"{token!r} is not a Vietnamese-format number ('.' thousands in groups of 3, "
         "',' decimal); pass decimal='.' if it is English-formatted"
     )
@@ -108,7 +108,7 @@ def parse_number(text, decimal: str | None = ",") -> float | None:
         return None
     value = float(_normalise_token(token, decimal))
     if not math.isfinite(value):
-        raise ValueError(f"{text!r} overflows a float; check the cell")
+        raise InputError(f"{text!r} overflows a float; check the cell")
     return value
 
 

@@ -243,7 +243,7 @@ def parse_label(label: str, default_year: int | None = None) -> ColumnLabel:
             groups = m.groupdict()
             year = int(groups["year"]) if groups.get("year") else default_year
             return ColumnLabel(label, (groups["measure"] or "").strip(), year, "prel" if groups.get("prel") else "final")
-    raise ValueError(f"column label {label!r} is not '[measure] [Prel.] YYYY', 'YYYY measure' or a measure alone")
+    raise GsoFormatError(f"column label {label!r} is not '[measure] [Prel.] YYYY', 'YYYY measure' or a measure alone")
 
 
 def _title_year(title: str) -> int | None:
@@ -434,10 +434,10 @@ def to_province_stats(table: GsoTable, column: str, measure: str | None = None) 
     available = table.measures
     if measure is None:
         if len(available) != 1:
-            raise ValueError(f"{table.source} has several measures {available}; pass measure=, e.g. measure={available[0]!r}")
+            raise InputError(f"{table.source} has several measures {available}; pass measure=, e.g. measure={available[0]!r}")
         measure = available[0]
     if measure not in available:
-        raise ValueError(f"{table.source} has no measure {measure!r}; available: {available}")
+        raise InputError(f"{table.source} has no measure {measure!r}; available: {available}")
     rows = table.data[(table.data["measure"] == measure) & table.data["value"].notna()]
     out = pd.DataFrame({
         "province": rows["province_name"],

@@ -117,7 +117,7 @@ def parse_date(text: str) -> date:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` → the first day it can mean; anything else raises."""
     m = _DATE_RE.match(text)
     if not m:
-        raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        raise InputError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
 
 

@@ -43,7 +43,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import DottedObjectName, Type, default
 
-from khuyencong.errors import ConfigurationError
+from khuyencong.errors import ConfigurationError, EnvironmentProblem
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,7 @@ _zygotes_lock = threading.Lock()
 def zygote_for(argv: list[str]) -> Zygote:
     """This process's zygote for a kernel command line, started (or replaced, if it died) on demand."""
     if _LAUNCHER[0] not in argv or tuple(argv[argv.index("-m"):argv.index("-m") + 2]) != _LAUNCHER:
-        raise ValueError(f"warm kernels need a kernelspec that runs `python -m ipykernel_launcher`, not {argv}")
+        raise EnvironmentProblem(f"warm kernels need a kernelspec that runs `python -m ipykernel_launcher`, not {argv}")
     prefix = tuple(argv[:argv.index("-m")])
     with _zygotes_lock:
         current = _zygotes.get(prefix)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from khuyencong import paths
+from khuyencong.errors import InputError
 
 TRUTH_NAME = "SYNTHETIC_truth.json"
 
@@ -54,7 +55,7 @@ def true_event_path(truth: dict, event_times, window: tuple[int, int] = (-4, 4))
     per_event.update({e: 0.0 for e in set(raw) if e < 0 and e not in per_event})  # no effect before support
     missing = sorted(set(raw) - set(per_event))
     if missing:
-        raise ValueError(f"event times {missing} have no true effect in the sidecar; is it the same demo set?")
+        raise InputError(f"event times {missing} have no true effect in the sidecar; is it the same demo set?")
     frame = pd.DataFrame({"bin": _binned(raw, window), "effect": raw.map(per_event).to_numpy()})
     out = frame.groupby("bin").agg(true_effect=("effect", "mean"), n=("effect", "size"))
     return out.rename_axis("event_time").reset_index()
@@ -65,7 +66,7 @@ def true_att(truth: dict, event_times) -> float:
     e = pd.to_numeric(pd.Series(event_times)).dropna()
     post = e[e >= 0]
     if post.empty:
-        raise ValueError("no treated rows at event time >= 0")
+        raise InputError("no treated rows at event time >= 0")
     path = true_event_path(truth, post, (0, int(post.max())))
     return float((path["true_effect"] * path["n"]).sum() / path["n"].sum())
 
@@ -97,7 +98,7 @@ def expected_cofunding(register: pd.DataFrame, truth: dict) -> pd.Series:
     for col, known in (("category", ratio), ("province_code", effect)):
         unknown = sorted(set(register[col].astype(str)) - set(known))
         if unknown:
-            raise ValueError(f"expected_cofunding: {col} values {unknown[:5]} are not in the truth sidecar")
+            raise InputError(f"expected_cofunding: {col} values {unknown[:5]} are not in the truth sidecar")
     sigma = float(truth["params"]["ratio_sigma"])
     factor = register["category"].astype(str).map(ratio).astype(float) * np.exp(
         register["province_code"].astype(str).map(effect).astype(float) + sigma ** 2 / 2)
