@@ -121,6 +121,35 @@ def test_year_blocks_are_one_row_per_project_and_year(tmp_path: Path) -> None:
     assert got == [("Đào tạo ", 2023, 150.0, 30.0), ("Đào tạo ", 2024, 160.0, None), ("Bình chọ", 2024, 200.0, 0.0)]
 
 
+def test_a_row_with_money_in_no_year_block_is_still_a_project(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "quang_ninh_ke_hoach_2023.csv", [
+        "KẾ HOẠCH KHUYẾN CÔNG NĂM 2023,,,,",
+        "STT,Nội dung,Kế hoạch năm 2023,,Kế hoạch năm 2024,",
+        ",,KCĐP,Đối ứng,KCĐP,Đối ứng",
+        "1,Đào tạo nghề thêu ren,150,30,160,",
+        "2,Bình chọn sản phẩm CNNT tiêu biểu,,,,",
+    ])
+    result = _read(path)
+    got = [(r["title"][:8], r["year"], r["state_total"]) for r in result.records]
+    assert got == [("Đào tạo ", 2023, 150.0), ("Đào tạo ", 2024, 160.0), ("Bình chọ", 2023, None)]
+    acc = result.accounting
+    assert acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"] + acc["rows_structure"]
+
+
+def test_a_cumulative_block_is_not_the_rows_money(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "thai_nguyen_2021_ket_qua.csv", [
+        "KẾT QUẢ HỖ TRỢ NĂM 2021 VÀ LŨY KẾ 2016 - 2021,,,,,",
+        "STT,Nội dung hỗ trợ,Năm 2021,,Lũy kế 2016 - 2021,",
+        ",,Số HTX,Kinh phí hỗ trợ,Số HTX,Kinh phí hỗ trợ",
+        "1,Hỗ trợ máy chế biến chè,1,300,16,2.500",
+        "2,Hỗ trợ máy sản xuất đồ gỗ,,,2,400",
+    ])
+    result = _read(path)
+    assert [(r["year"], r["state_total"]) for r in result.records] == [(2021, 300.0), (2021, None)]
+    columns = result.mapping.columns
+    assert [columns[h]["role"] for h in columns if h.startswith("Lũy kế")] == ["ignore", "ignore"]
+
+
 def test_a_project_of_both_programmes_is_split(tmp_path: Path) -> None:
     path = _csv(tmp_path, "thai_binh_2020.csv", [
         "STT,Tên đề án,Đơn vị thụ hưởng,KCQG,KCĐP,Đối ứng,Tổng kinh phí",
@@ -198,3 +227,59 @@ def test_the_title_evidence_is_in_the_mapping_and_a_reviewer_can_change_it(tmp_p
     write_mapping(proposal, mapping_path(path))
     records = annex_rows.read_annex(path, load_mapping(mapping_path(path))).records
     assert [r["category_code"] for r in records] == ["consulting", "technology"]
+
+
+def test_a_numbered_group_over_lettered_items_is_not_a_project(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "tuyen_quang_2023.csv", [
+        "KẾ HOẠCH KHUYẾN CÔNG ĐỊA PHƯƠNG NĂM 2023,,,,",
+        "STT,Nội dung,Đơn vị thụ hưởng,Số đề án,Kinh phí KCĐP hỗ trợ",
+        "1,Hỗ trợ ứng dụng máy móc thiết bị,,2,",
+        ",Huyện Yên Sơn,,,",
+        "a),Máy đóng gói trà túi lọc,HTX Bình Minh,1,100",
+        "b),Máy chưng cất rượu,HTX Xứ Tuyên,1,100",
+        "2,Thông tin tuyên truyền về công tác khuyến công,,1,",
+    ])
+    result = _read(path)
+    got = [(r["stt"], r["category_code"]) for r in result.records]
+    assert got == [("a)", "technology"), ("b)", "technology"), ("2", "information")]
+    assert _kinds(result)[3] == "section"
+
+
+def test_a_heading_naming_two_contents_lets_each_row_say_which(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "thai_binh_2020.csv", [
+        "STT,Nội dung,Kinh phí KCĐP hỗ trợ",
+        "II,Mô hình trình diễn kỹ thuật; ứng dụng máy móc chuyển giao công nghệ,",
+        "1,Hỗ trợ xây dựng mô hình trình diễn kỹ thuật sản xuất gạch không nung,300",
+        "2,Hỗ trợ cơ sở ứng dụng máy móc hiện đại vào sản xuất,200",
+        "3,Hỗ trợ sản xuất bánh đa nem,100",
+    ])
+    got = [(r["category_code"], r["category_from"]) for r in _read(path).records]
+    assert got == [("demonstration", "section"), ("technology", "title"), ("demonstration", "section")]
+
+
+def test_programme_named_in_words_in_a_funding_column_or_as_the_provinces_fund(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "lam_dong_2017.csv", [
+        "TỔNG HỢP ĐỀ ÁN KHUYẾN CÔNG NĂM 2017,,",
+        "STT,Nguồn kinh phí,Kinh phí khuyến công",
+        "1,Đề án khuyến công quốc gia,1.800",
+        "2,Đề án khuyến công địa phương,8.300",
+    ])
+    result = _read(path)
+    assert [r["funding_source"] for r in result.records] == ["KCQG", "KCDP"]
+    assert not [i for i in result.issues if i.severity == "error"]
+    path = _csv(tmp_path, "dong_hy_2019.csv", [
+        "DANH SÁCH CƠ SỞ ĐƯỢC HỖ TRỢ TỪ QUỸ KHUYẾN CÔNG TỈNH NĂM 2019,,,",
+        "STT,Nội dung hỗ trợ,Đơn vị thụ hưởng,Quỹ khuyến công hỗ trợ",
+        "1,Hỗ trợ mua máy đan lưới thép B40,Cơ sở Nguyễn Năng Toàn,100",
+    ])
+    assert [r["funding_source"] for r in _read(path).records] == ["KCDP"]
+
+
+def test_a_content_column_naming_a_machine_is_classified_by_its_words(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "hue_2019.csv", [
+        "STT,Tên đề án,Nội dung hỗ trợ,Kinh phí KCĐP hỗ trợ",
+        "1,Đầu tư thiết bị tiên tiến vào sản xuất lúa giống,Máy sàng làm sạch và phân loại hạt giống LS1.0,88",
+    ])
+    result = _read(path)
+    assert [(r["category_code"], r["category_from"]) for r in result.records] == [("technology", "column")]
+    assert result.mapping.values["category"]["Máy sàng làm sạch và phân loại hạt giống LS1.0"]["how"] == "title"

@@ -32,6 +32,9 @@ HEADER_SCAN_ROWS = 25
 MIN_HEADER_ROLES = 3
 _FUNDING_ROLE = {"beneficiary": "beneficiary_contribution"}
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+#: A cumulative block ("Lũy kế 2016 - 2021 / Kinh phí") repeats earlier years' money: never the row's own.
+_CUMULATIVE = re.compile(r"\b(luy ke|cong don|tich luy)\b")
+_CUMULATIVE_WORDS = {"luy ke": "lũy kế", "cong don": "cộng dồn", "tich luy": "tích lũy"}
 
 
 @dataclass
@@ -144,6 +147,10 @@ def _columns(grid: Grid, h: int, two: bool) -> list[Column]:
         unit = unit_in(header)
         year = int(m.group(1)) if two and child and (m := _ANY_YEAR.search(parent)) else None
         role = match.role or None if match.how not in ("unknown", "review") else None
+        if (cumulative := _CUMULATIVE.search(fold(header))) and (role in (*MONEY_ROLES, *COUNT_ROLES)
+                                                                 or match.how in ("unknown", "review")):
+            role, year = "ignore", None
+            match = vocab.Match(header, "exact", alias=_CUMULATIVE_WORDS[cumulative.group(1)], role="ignore")
         columns.append(Column(c, header, role, match, unit, year,
                               parent if year is not None else ""))
     return _settle_roles(columns)

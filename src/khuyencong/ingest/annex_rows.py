@@ -170,9 +170,10 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
     records: list[dict] = []
     for row in lay.rows:
         if row.kind == "data":
-            for block in t.blocks:
-                if block.columns and not any(cell_text(row.cells[c.index]) for c in block.columns.values()):
-                    continue  # no money of this row in this year's block
+            priced = [b for b in t.blocks if not b.columns or any(cell_text(row.cells[c.index])
+                                                                  for c in b.columns.values())]
+            # a row with money in no year's block is still a project: once, of the document's year, money missing
+            for block in priced or [YearBlock(None, None, {})]:
                 records.extend(_split(t, row, _record(t, row, records, block)))
         else:
             result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
@@ -282,12 +283,18 @@ def _category(t: TableRead, row: annex.Row, rec: dict) -> None:
         rec["category_label"], rec["category_code"], rec["category_from"] = printed, m.code("category", printed), \
             "column"
         return
-    section = row.context.get("category")
+    section, title = row.context.get("category"), rec["title"]
     if section and (code := m.code("category", section) or _named_category(section)):
+        # a heading naming several contents ("Mô hình trình diễn; ứng dụng máy móc") groups them: the row's
+        # own title picks among them
+        named = vocab.categories_named(section)
+        own = _named_category(title) if title and len(named) > 1 else None
+        if own in named and own != code:
+            rec["category_label"], rec["category_code"], rec["category_from"] = None, own, "title"
+            return
         rec["category_label"], rec["category_code"], rec["category_from"] = section, code, "section"
         return
     rec["category_label"], rec["category_from"] = None, "title"
-    title = rec["title"]
     code = (m.code("category_from_title", title) or _named_category(title)) if title else None
     if code in (None, UNCLASSIFIED):
         code, rec["category_from"] = UNCLASSIFIED, "none"
@@ -317,8 +324,8 @@ def _row_funding(t: TableRead, row: annex.Row) -> str | None:
     if not printed:
         return None
     found = vocab.match(printed, "funding")
-    if found.code in ("KCQG", "KCDP"):
-        return found.code
+    if code := found.code if found.code in ("KCQG", "KCDP") else _title_funding(printed):
+        return code
     t.issue(row.row, "unknown_funding_source", f"{printed!r} is not a funding source we know (KCQG or KCĐP)",
             t.roles["funding_source"].header)
     return None

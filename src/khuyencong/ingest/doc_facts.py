@@ -121,7 +121,9 @@ def resolve_words(words: list[str]) -> tuple[object, str] | None:
 
 def funding_in(folded: str) -> str | None:
     national = "khuyen cong quoc gia" in folded
-    local = any(f"khuyen cong {level}" in folded for level in ("dia phuong", "cap tinh", "cap huyen"))
+    # "quỹ khuyến công" is a province's own fund; "khuyến công tỉnh" alone also names the provincial centre
+    local = any(words in folded for words in ("khuyen cong dia phuong", "khuyen cong cap tinh", "khuyen cong cap huyen",
+                                              "quy khuyen cong", "kinh phi khuyen cong tinh"))
     return "KCQG" if national and not local else "KCDP" if local and not national else None
 
 

@@ -226,7 +226,10 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
                 match = vocab.category_from_title(label) or vocab.Match(label, "none", UNCLASSIFIED)
                 table[label] = {"code": match.code, **_evidence(match, rows)}
             else:  # a date or remark in brackets ("Đã nghiệm thu (tháng 12/2021)") says nothing of the code
-                match = vocab.match(re.sub(r"\([^()]*\)", " ", label).strip() or label, kind)
+                text = re.sub(r"\([^()]*\)", " ", label).strip() or label
+                match = vocab.match(text, kind)
+                if kind == "category" and match.how == "unknown":  # a content column printing the thing supported
+                    match = vocab.category_from_title(text) or match  # ("Máy sàng hạt giống"): its words decide
                 table[label] = {"code": match.code, **_evidence(match, rows)}
     if layouts:
         _file_values(m, layouts[0].facts)

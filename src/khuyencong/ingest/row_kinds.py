@@ -24,6 +24,7 @@ from khuyencong.ingest.headers import fold
 _NUMBERED = re.compile(r"^([IVX]+|[A-HĐ])[.)]\s+(?=\S)")
 _ROMAN = re.compile(r"^[IVXLC]+\.?$")
 _LETTER = re.compile(r"^[A-HĐ]\.?$")
+_SUB_LETTER = re.compile(r"^[a-hđ][.)]?$")
 _SUBTOTAL = re.compile(r"^cong\b(?!\s+(?:ty|nghe|hoa)\b)")
 _TOTAL = re.compile(r"^tong(?:\s+cong|\s+so)?\b(?!\s+(?:hop|ket)\b)|^luy ke\b")
 _NOTE = re.compile(r"^(?:ghi chu|nguoi lap|noi nhan|luu y|nguon|luu vt|luu)\b|^\*")
@@ -90,6 +91,8 @@ def _classify(cells: list[object], columns: list[Column], next_stt: str) -> tupl
         return "section", label, 1
     if stt.isdigit() and next_stt.startswith(stt + "."):
         return "section", label, 2
+    if stt.rstrip(".").isdigit() and _SUB_LETTER.match(next_stt) and not _money_cells(cells, columns):
+        return "section", label, 2  # "1 Hỗ trợ máy móc" over "a) …", "b) …" without money of its own: a group
     if not stt and bare and label and not _money_cells(cells, columns):
         return "section", label, 1
     if not stt and bare and _heading_words(label):

@@ -122,6 +122,18 @@ def _title_keywords() -> tuple[tuple[str, str, str], ...]:
         return tuple((fold(r["keyword"]), r["code"], r["keyword"]) for r in csv.DictReader(fh))
 
 
+def _named(text: object) -> list[tuple[str, str]]:
+    """(code, keyword as printed) of every keyword of ``category_keywords.csv`` in ``text``, in file order."""
+    key = f" {fold(text)} "
+    return [(code, printed) for keyword, code, printed in _title_keywords() if f" {keyword} " in key]
+
+
+def categories_named(text: object) -> list[str]:
+    """The distinct categories whose keywords ``text`` holds, in file order ("Mô hình trình diễn; ứng dụng
+    máy móc" → demonstration, technology)."""
+    return list(dict.fromkeys(code for code, _ in _named(text)))
+
+
 def category_from_title(title: object) -> Match | None:
     """The category a project title names ("Hỗ trợ ứng dụng máy sấy …" → technology), or None.
 
@@ -129,8 +141,7 @@ def category_from_title(title: object) -> Match | None:
     whole words of the folded title; a title naming :data:`MIXED_CONTENTS` categories lists several
     contents and gets none. The match carries the keyword as its evidence (``alias``).
     """
-    key = f" {fold(title)} "
-    found = [(code, printed) for keyword, code, printed in _title_keywords() if f" {keyword} " in key]
+    found = _named(title)
     if not found or len({code for code, _ in found}) >= MIXED_CONTENTS:
         return None  # nothing named, or a title listing several contents at once: no one category
     return Match(str(title), "title", found[0][0], found[0][1])
