@@ -283,3 +283,98 @@ def test_a_content_column_naming_a_machine_is_classified_by_its_words(tmp_path: 
     result = _read(path)
     assert [(r["category_code"], r["category_from"]) for r in result.records] == [("technology", "column")]
     assert result.mapping.values["category"]["Máy sàng làm sạch và phân loại hạt giống LS1.0"]["how"] == "title"
+
+
+def test_money_parts_named_under_a_project_are_its_money(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "ha_giang_2021.csv", [
+        "KẾT QUẢ NGHIỆM THU ĐỀ ÁN KHUYẾN CÔNG ĐỊA PHƯƠNG NĂM 2021,,,",
+        "ĐVT: 1.000 đồng,,,",
+        "STT,Tên đề án,Đơn vị thụ hưởng,Kinh phí",
+        "1,Hỗ trợ máy sao chè,HTX Tuấn Băng,435.000",
+        ",- Kinh phí khuyến công hỗ trợ:,,200.000",
+        ",- Vốn đối ứng của cơ sở:,,235.000",
+        "2,Hỗ trợ máy chế biến mật ong,HTX Cốc Rế,214.000",
+        ",- Kinh phí khuyến công hỗ trợ:,,",
+        ",- Vốn đối ứng của cơ sở:,,",
+    ])
+    result = _read(path)
+    got = [(r["state_total"], r["beneficiary_contribution"], r["total"]) for r in result.records]
+    assert got == [(200.0, 235.0, 435.0), (None, None, 214.0)]
+    assert {s["row"]: s["kind"] for s in result.structure if s["row"] > 3} == {5: "breakdown", 6: "breakdown",
+                                                                               8: "breakdown", 9: "breakdown"}
+
+
+def test_a_programme_line_over_its_funding_rows_is_one_project(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "yen_bai.csv", [
+        "TỔNG HỢP KINH PHÍ CHƯƠNG TRÌNH KHUYẾN CÔNG GIAI ĐOẠN 2016 - 2020,,,",
+        "ĐVT: tỷ đồng,,,",
+        "STT,Nội dung,Số đề án,Kinh phí",
+        "I,Chương trình khuyến công tỉnh Yên Bái giai đoạn 2016 - 2020,138,\"24,235\"",
+        ",Nguồn vốn:,,",
+        "1,Ngân sách trung ương (KCQG),33,\"10,365\"",
+        "2,Ngân sách tỉnh (KCĐP),105,\"13,870\"",
+    ])
+    parts = _read(path).records
+    assert [(p["funding_source"], p["state_total"]) for p in parts] == [("KCQG", 10365.0), ("KCDP", 13870.0)]
+    assert {p["row"] for p in parts} == {4} and all(p["year"] is None for p in parts)  # a period: no year
+
+
+def test_cells_that_print_their_own_unit(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "ninh_thuan.csv", [
+        "STT,Năm,Tên đề án,Tổng kinh phí,Kinh phí khuyến công hỗ trợ,Vốn đối ứng",
+        "1,2018,Hỗ trợ máy chế biến nước mắm,601 triệu,200 triệu,401 triệu",
+        "2,2018,Hỗ trợ máy sấy nông sản,\"1,2 tỷ\",150 tr.đ,1 050",
+    ])
+    result = _read(path)
+    got = [(r["total"], r["state_total"], r["beneficiary_contribution"]) for r in result.records]
+    assert got == [(601.0, 200.0, 401.0), (1200.0, 150.0, 1050.0)]
+    assert not [i for i in result.issues if i.severity == "error"]
+
+
+def test_one_sheet_per_year_and_a_title_merged_down_over_beneficiaries(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for n, year in enumerate((2018, 2022)):
+        sheet = book.active if n == 0 else book.create_sheet()
+        sheet.title = str(year)
+        sheet.append([f"DANH SÁCH ĐỀ ÁN KHUYẾN CÔNG ĐỊA PHƯƠNG NĂM {year}"])
+        sheet.append(["STT", "Tên đề án", "Đơn vị thụ hưởng", "Kinh phí khuyến công hỗ trợ"])
+        sheet.append([1, f"Đào tạo nghề đan mây tre lá {year}", "DNTN Lộc Thu", 24])
+        sheet.append([None, None, "DNTN Việt Tuấn", 24])
+        sheet.merge_cells("B3:B4")
+    path = tmp_path / "phu_yen_theo_nam.xlsx"
+    book.save(path)
+    got = [(r["year"], r["title"], r["beneficiary"]) for r in _read(path).records]
+    assert got == [(2018, "Đào tạo nghề đan mây tre lá 2018", "DNTN Lộc Thu"),
+                   (2018, "Đào tạo nghề đan mây tre lá 2018", "DNTN Việt Tuấn"),
+                   (2022, "Đào tạo nghề đan mây tre lá 2022", "DNTN Lộc Thu"),
+                   (2022, "Đào tạo nghề đan mây tre lá 2022", "DNTN Việt Tuấn")]
+
+
+@pytest.mark.parametrize("lines, year", [
+    (["Số: /BC-TTKC An Giang, ngày    tháng    năm 2019", "Kết quả hoạt động khuyến công năm 2018"], 2018),
+    (["KẾ HOẠCH", "Thực hiện các đề án khuyến công năm 2019", "II. ĐÁNH GIÁ KẾT QUẢ NĂM 2018"], 2019),
+    (["Thực hiện Quyết định số 12/QĐ-UBND năm 2017", "KẾ HOẠCH KHUYẾN CÔNG NĂM 2019"], 2019),
+    (["Số: /BC-SCT Thái Bình, ngày tháng năm 2022", "Kết quả hoạt động khuyến công giai đoạn 2012 - 2022"], None),
+])
+def test_the_year_a_title_is_about(lines, year) -> None:
+    from khuyencong.ingest.doc_facts import title_facts
+
+    facts = title_facts([(line, None) for line in lines], "title", "bao_cao.docx")
+    assert (facts.year.value if facts.year else None) == year
+
+
+def test_the_beneficiarys_own_line_under_a_project(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "quang_nam_2023.csv", [
+        "STT,\"Tên đề án / Đơn vị thụ hưởng, địa chỉ\",Kinh phí hỗ trợ",
+        "I,KHUYẾN CÔNG QUỐC GIA,600",
+        "1,Hỗ trợ ứng dụng máy làm nhang tự động,300",
+        ",\"HTX Trầm hương Nông Sơn - xã Quế Lộc, huyện Nông Sơn\",",
+        "2,Hỗ trợ ứng dụng máy CNC đục tượng,300",
+        ",Công ty TNHH Thành Nhật Minh - thị trấn Trung Phước,",
+    ])
+    result = _read(path)
+    got = [(r["beneficiary"], r["funding_source"]) for r in result.records]
+    assert got == [("HTX Trầm hương Nông Sơn", "KCQG"), ("Công ty TNHH Thành Nhật Minh", "KCQG")]
+    assert _kinds(result)[4] == _kinds(result)[6] == "continuation"

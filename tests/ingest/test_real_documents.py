@@ -43,7 +43,7 @@ def test_real_document(sidecar, request) -> None:
 
 def test_the_corpus_is_large_enough_and_cited() -> None:
     sidecars = corpus_score.sidecars()
-    assert len(sidecars) >= 52
+    assert len(sidecars) >= 62
     for path in sidecars:
         text = path.read_text(encoding="utf-8")
         assert "url: http" in text, f"{path.name}: no source page address"
@@ -86,7 +86,9 @@ def test_the_corpus_through_map_validate_clean(tmp_path, monkeypatch, capsys) ->
         mine = register[register["source_file"] == name]
         if exp["year"] is None and mine.empty:
             # an undated page: every row waits for --year, and says so
-            assert (rejected["source_file"] == name).sum() == len(exp["projects"]), name
+            waiting = rejected.loc[rejected["source_file"] == name, "project_id"]
+            printed = waiting.str.replace(r"-(?:KCQG|KCDP)$", "", regex=True)  # both programmes: two parts, one row
+            assert printed.nunique() == len(exp["projects"]), name
             continue
         if exp["clean"]:
             assert acc["rows_rejected"] == 0, (name, rejected[rejected["source_file"] == name].to_dict("records"))

@@ -76,8 +76,14 @@ _MONEY_WORDS = ((r"\bdoi ung\b|\bvon (?:tu co|cua co so|cua doanh nghiep)\b", "b
                 (r"\b(?:kinh phi|kp|ngan sach|nsnn|von|ho tro)\b", "state_total"))
 
 
+def money_part(label: str) -> str | None:
+    """The money role a breakdown row's label names exactly ("Vốn đối ứng của cơ sở" → beneficiary_contribution)."""
+    match = header_role(label) if label else None
+    return match.role if match and match.how == "exact" and match.role in MONEY_ROLES else None
+
+
 def _money_role(folded: str) -> str | None:
-    if not re.search(r"\b(?:kinh phi|kp|ngan sach|nsnn|von|dong|ho tro)\b|^(?:kc|khuyen cong)", folded) or \
+    if not re.search(r"\b(?:kinh phi|kp|ngan sach|nsnn|von|dong|ho tro)\b|^(?:kc|khuyen cong)|^tong gia tri\b", folded) or \
             re.match(r"^(?:so|ten|noi dung|nguoi|ngay|ma|muc|dinh muc|hinh thuc|ty le|nguon (?:kinh phi|von|ngan sach))\b",
                      folded):
         return None
@@ -167,6 +173,22 @@ def _settle_roles(columns: list[Column]) -> list[Column]:
     return columns
 
 
+#: Columns whose cell, merged down over several body rows, describes each of them (one đề án's title over
+#: its beneficiaries' rows). Money and counts merged down are the group's, not each row's: never copied.
+_SHARED_DOWN = ("title", "category", "implementer", "district", "province", "year", "time", "funding_source")
+
+
+def _fill_merged_down(grid: Grid, start: int, columns: list[Column]) -> None:
+    """Copy the text of a describing cell merged down the body into the rows it covers."""
+    shared = {c.index for c in columns if c.role in _SHARED_DOWN}
+    for r0, c0, r1, c1 in sorted(grid.merged):  # top first: a Word merge is a chain of two-row pairs
+        if r0 < start or r1 == r0 or c0 not in shared:
+            continue
+        for r in range(r0 + 1, min(r1, len(grid.rows) - 1) + 1):
+            if not cell_text(grid.rows[r][c0]):
+                grid.rows[r][c0] = grid.rows[r0][c0]
+
+
 # ---------------------------------------------------------------- one grid
 
 def layout(grid: Grid, file_name: str) -> Layout | None:
@@ -185,7 +207,8 @@ def layout(grid: Grid, file_name: str) -> Layout | None:
         unit_col = next((c for c in columns if c.unit and c.role in MONEY_ROLES), None)
         if unit_col:
             facts.unit = Fact(unit_col.unit, f"header {unit_col.header!r}")
-    rows = body(grid, h + 1 + two, columns, offset, grid.rows[h:h + 1 + two])
+    _fill_merged_down(grid, h + 1 + two, columns)
+    rows = body(grid, h + 1 + two, columns, offset, grid.rows[h:h + 1 + two], money_part)
     blank_titles = [Row(r.row, "blank", r.cells) if not r.text else r for r in title_rows]
     return Layout(grid, columns, blank_titles + header_rows + rows, facts, [r.row for r in header_rows])
 

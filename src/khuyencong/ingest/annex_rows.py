@@ -20,7 +20,7 @@ from khuyencong.ingest import annex, vocab
 from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, YearBlock, check, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping, role_clashes
-from khuyencong.ingest.row_kinds import number
+from khuyencong.ingest.row_kinds import amount_with_unit, number, part_label
 from khuyencong.ingest.headers import fold
 
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
@@ -168,18 +168,62 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
     t = TableRead(lay, mapping, roles, factor, result.issues, year_blocks(lay, mapping))
     result.rows_read += len(lay.rows)
     records: list[dict] = []
-    for row in lay.rows:
-        if row.kind == "data":
-            priced = [b for b in t.blocks if not b.columns or any(cell_text(row.cells[c.index])
-                                                                  for c in b.columns.values())]
-            # a row with money in no year's block is still a project: once, of the document's year, money missing
-            for block in priced or [YearBlock(None, None, {})]:
-                records.extend(_split(t, row, _record(t, row, records, block)))
-        else:
+    for i, row in enumerate(lay.rows):
+        if row.kind != "data":
             result.structure.append({"row": row.row, "table": lay.grid.table, "kind": row.kind, "text": row.text,
                                      "level": row.level, "sets": row.sets, "covers_rows": row.covers})
+            continue
+        priced = [b for b in t.blocks if not b.columns or any(cell_text(row.cells[c.index])
+                                                              for c in b.columns.values())]
+        # a row with money in no year's block is still a project: once, of the document's year, money missing
+        for block in priced or [YearBlock(None, None, {})]:
+            rec = _record(t, row, records, block)
+            if len(t.blocks) == 1:
+                _money_parts(t, _parts_below(lay.rows, i), rec)
+            records.extend(_split(t, row, rec))
     reconcile(t, records, result.structure)
     result.records.extend(records)
+
+
+def _parts_below(rows: list[annex.Row], i: int) -> list[tuple[str, annex.Row]]:
+    """(money role, row) of the rows under project row ``i`` that each name one part of its money
+    ("- Kinh phí khuyến công hỗ trợ:", "- Vốn đối ứng của cơ sở:", "Ngân sách tỉnh (KCĐP)")."""
+    parts = []
+    for row in rows[i + 1:]:
+        if row.kind in ("note", "blank"):
+            continue
+        role = annex.money_part(part_label(row.text)) if row.kind == "breakdown" else None
+        if role is None:
+            break
+        parts.append((role, row))
+    return parts
+
+
+def _money_parts(t: TableRead, parts: list[tuple[str, annex.Row]], rec: dict) -> None:
+    """The parts the rows under a project name are its money. Its own amount, printed in the one money
+    column a table has, is then the sum of its state parts when it equals them (a programme line over
+    "Ngân sách trung ương" and "Ngân sách tỉnh"), else its total (435 over "- hỗ trợ: 200", "- đối ứng: 235")."""
+    if not parts or {r for r in t.roles if r in (*PARTS, "total")} != {"state_total"}:
+        return
+    own = rec["state_total"]
+    rec["state_total"] = None
+    for role, row in parts:
+        value = _money(t, row, "state_total")[0]
+        if value is None:
+            continue
+        if role in ("beneficiary_contribution", "total"):
+            rec[role] = value
+            continue
+        rec["state_total"] = (rec["state_total"] or 0.0) + value
+        if role in ("state_national", "state_local"):
+            rec[role] = (rec[role] or 0.0) + value
+    if own is not None and rec["total"] is None and (rec["state_total"] is None or abs(own - rec["state_total"]) > 0.01):
+        rec["total"] = own
+    national, local = rec["state_national"] or 0, rec["state_local"] or 0
+    if national > 0 and local > 0:
+        rec["_both"] = True
+    elif national or local:
+        rec["funding_source"] = rec["funding_source"] or ("KCQG" if national else "KCDP")
 
 
 def _split(t: TableRead, row: annex.Row, rec: dict) -> list[dict]:
@@ -193,7 +237,8 @@ def _split(t: TableRead, row: annex.Row, rec: dict) -> list[dict]:
     national, local = rec["state_national"], rec["state_local"]
     t.issue(row.row, "both_funding_sources", f"national ({format_vn(national)}) and local ({format_vn(local)}) "
             "money on one project: kept as two parts, KCQG and KCĐP, the co-funding and total shared in proportion",
-            f"{t.roles['state_national'].header} / {t.roles['state_local'].header}", "warning")
+            " / ".join(t.roles[r].header if r in t.roles else "(rows below)" for r in ("state_national", "state_local")),
+            "warning")
     parts = []
     for source, own in (("KCQG", national), ("KCDP", local)):
         share = own / (national + local)
@@ -221,6 +266,8 @@ def _money(t: TableRead, row: annex.Row, role: str, block: dict[str, annex.Colum
     if text == "":
         return None, True
     value = number(raw)
+    if value is None and (own_unit := amount_with_unit(text)) is not None:
+        return own_unit, True  # the cell's own unit, not the column's
     if value is None and _APPROXIMATE.match(fold(text)):
         t.issue(row.row, "approximate_amount", f"{text!r} is not an exact amount: recorded as missing",
                 col.header, "warning")
@@ -244,6 +291,8 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: YearBlock)
     rec["province"] = _province(t, row)
     for role in ("title", "beneficiary", "district", "implementer", "time", "note", *annex.TEXT_ROLES):
         rec[role] = _text(row, t, role)
+    if not rec["beneficiary"] and row.who:  # its own line under the project: "HTX X - xã Y, huyện Z"
+        rec["beneficiary"] = re.split(r"\s+[-–]\s+", row.who, maxsplit=1)[0].strip()
     if "title" not in t.roles:  # no title column: the row's first text that is not a name, place or figure
         rec["title"] = next((cell_text(row.cells[c.index]) for c in t.lay.columns if cell_text(row.cells[c.index])
                              and c.role not in _NOT_TITLE), None)

@@ -21,8 +21,15 @@ _UNIT_RE = re.compile(r"(?:don vi tinh|dvt|don vi)\s*:?\s*" + _UNITS_FOLDED + r"
 _UNIT_PAREN = re.compile(r"[\(\[]\s*(?:(?:don vi tinh|dvt)\s*:?\s*)?" + _UNITS_FOLDED + r"\s*[\)\]]")
 _DATE = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+((?:19|20)\d\d)\b")
 _DECISION = re.compile(r"\bS[ốô]\s*(?:hiệu)?\s*:?\s*(\d+[^\s,;:]*/[^\s,;:]+)", re.IGNORECASE)
-_CITES = re.compile(r"^(?:can cu|theo de nghi|xet de nghi|thuc hien)\b")
+#: Lines citing other documents: "Căn cứ …", "Theo đề nghị …", "Thực hiện Quyết định số …" (not "Thực hiện các
+#: đề án khuyến công năm 2019", the title of a plan).
+_CITES = re.compile(r"^(?:can cu|theo de nghi|xet de nghi|thuc hien\s+(?:quyet dinh|cong van|van ban|chi thi|"
+                    r"nghi quyet|nghi dinh|thong tu|thong bao|ke hoach so|y kien|chi dao))\b")
+#: A date line whose day and month are left blank until signing: "An Giang, ngày    tháng    năm 2019".
+_BLANK_DATE = re.compile(r"\bngay\b[\s.…_/-]*\bthang\b[\s.…_/-]*\bnam\s+((?:19|20)\d\d)\b")
 _YEAR_RE = re.compile(r"\bnam\s+((?:19|20)\d\d)\b")
+#: A title naming a period ("GIAI ĐOẠN 2012 - 2022"): the document is about those years, not the one it was signed in.
+_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d[\s\-–]+(?:19|20)\d\d(?!\d)")  # folded text keeps no dash
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _AUTHORITY = (("ubnd",), ("uy", "ban", "nhan", "dan"), ("so", "cong", "thuong"))
 _PROVINCE_WORD = (("tinh",), ("thanh", "pho"), ("tp",))
@@ -45,7 +52,8 @@ class Facts:
     unit: Fact | None = None
     funding_source: Fact | None = None
     decision: Fact | None = None  # "123/QĐ-UBND" as printed after "Số:"
-    dated: Fact | None = None  # the document's date ("…, ngày 5 tháng 3 năm 2021") as an ISO string
+    dated: Fact | None = None  # the document's date ("…, ngày 5 tháng 3 năm 2021") as an ISO string; its year alone
+    #                            ("2019") when the day and month were left blank for the signature
 
 
 def unit_in(text: str) -> str | None:
@@ -134,6 +142,7 @@ def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str)
     ("ngày 5 tháng 3 năm 2021") is the document's date, not the year its table is about.
     """
     facts = Facts()
+    period = False
     for text, row in lines:
         folded = fold(text)
         source = f"{where} {'row ' + str(row) if row else 'text'}: {text!r}"
@@ -149,8 +158,11 @@ def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str)
                 facts.province = Fact(found[0].name, source, row)
             elif found:
                 facts.province_unknown = Fact(found[1], source, row)
-        if facts.year is None and (m := _YEAR_RE.search(_DATE.sub(" ", folded))):
+        period = period or bool(_PERIOD.search(folded))
+        if facts.year is None and (m := _YEAR_RE.search(_BLANK_DATE.sub(" ", _DATE.sub(" ", folded)))):
             facts.year = Fact(int(m.group(1)), source, row)
+        if facts.dated is None and (d := _BLANK_DATE.search(folded)):
+            facts.dated = Fact(d.group(1), source, row)  # the year it was signed, when nothing else says one
         if facts.unit is None and (unit := unit_in(text)):
             facts.unit = Fact(unit, source, row)
         if facts.funding_source is None and (fs := funding_in(folded)):
@@ -158,8 +170,11 @@ def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str)
     if facts.province is None and facts.province_unknown is None and \
             (found := province_in_file_name(Path(file_name).stem)):
         facts.province = Fact(found[0].name, f"file name {file_name!r}")
-    if facts.year is None and (m := _ANY_YEAR.search(Path(file_name).stem)):
-        facts.year = Fact(int(m.group(1)), f"file name {file_name!r}")
+    named = {int(y) for y in _ANY_YEAR.findall(Path(file_name).stem)}
+    if period and facts.year is None:
+        return facts  # a period's report: no year of its own (each row's year column, else --file-year)
+    if facts.year is None and len(named) == 1:  # "…_2018_2024_…" names a period, not the year of the list
+        facts.year = Fact(named.pop(), f"file name {file_name!r}")
     if facts.year is None and facts.dated is not None:
         facts.year = Fact(int(facts.dated.value[:4]), facts.dated.source, facts.dated.row)
     return facts

@@ -233,9 +233,10 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
                 table[label] = {"code": match.code, **_evidence(match, rows)}
     if layouts:
         _file_values(m, layouts[0].facts)
-        if len({str(lay.facts.funding_source and lay.facts.funding_source.value) for lay in layouts}) > 1:
-            m.funding_source = None  # tables of different programmes: each table's own title decides
-            m.evidence.pop("funding_source", None)
+        for key in ("funding_source", "year"):  # tables of different programmes or years (a sheet per year):
+            if len({str(getattr(lay.facts, key) and getattr(lay.facts, key).value) for lay in layouts}) > 1:
+                setattr(m, key, None)  # each table's own title decides
+                m.evidence.pop(key, None)
     if not any(lay.role_column("status") for lay in layouts):
         m.evidence["status_when_absent"] = "no status column: every row is a planned project (plan annex)"
     return m

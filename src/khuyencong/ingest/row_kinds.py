@@ -3,7 +3,8 @@
 Kinds: ``data`` (a project), ``section`` (I, II, A., "1" over "1.1" rows, "KHUYẾN CÔNG QUỐC GIA",
 "Tỉnh X", a category heading, a line in capitals carrying its sums), ``subtotal`` ("Cộng I"),
 ``total`` ("Tổng cộng", "Lũy kế"), ``breakdown`` ("Trong đó:" and "- KCQG: 200" rows under a project
-or a total, which split its money and are not added again), ``header`` (the header repeated at the
+or a total, which split its money and are not added again; "- Vốn đối ứng của cơ sở: 235", a part of its
+money), ``continuation`` (the beneficiary's own line under its project), ``header`` (the header repeated at the
 top of a PDF page), ``column_numbers`` ("(1) (2) (3) (4)=(5)+(6)"), ``note``, ``signature`` (sign-off
 rows: "Người lập biểu", "KT. GIÁM ĐỐC" and the names under them) and ``blank``. Data rows get the
 context (category, funding source, province) the sections above them set; sections, subtotals and
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from khuyencong.core.vnformat import parse_amount
 from khuyencong.core.vnnumber import parse_number
 from khuyencong.ingest import vocab
 from khuyencong.ingest.columns import MONEY_ROLES, Column
@@ -37,6 +39,8 @@ _COLUMN_NUMBER = re.compile(r"^\(?(?:\d{1,2}|[A-Ha-h])\)?(?:\s*[=+\-x*/]\s*\(?\d
 #: Rows that split the project above into its funding parts ("Trong đó:", "- KCQG: 200").
 _BREAKDOWN_LEAD = re.compile(r"^(?:trong do|bao gom|chia ra|gom)\b")
 _BULLET = re.compile(r"^[-+•*–]\s*")
+_SPACED_THOUSANDS = re.compile(r"^\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?$")
+_MULTIPLIER = re.compile(r"\b(?:trieu|ty|nghin|ngan)\b")
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Row:
     sets: dict[str, str] = field(default_factory=dict)  # section: what it sets
     context: dict[str, str] = field(default_factory=dict)  # data: what the sections above set
     covers: list[int] = field(default_factory=list)  # section/subtotal/total: data rows it closes
+    who: str = ""  # data: the beneficiary line printed under it ("HTX X - xã Y"), when there is one
 
 
 def _lead(cells: list[object], columns: list[Column]) -> tuple[str, str]:
@@ -136,7 +141,10 @@ def section_sets(label: str) -> dict[str, str]:
     return {"category": label}
 
 
-def body(grid: Grid, start: int, columns: list[Column], offset: int, header: list[list[object]]) -> list[Row]:
+def body(grid: Grid, start: int, columns: list[Column], offset: int, header: list[list[object]],
+         money_part=lambda label: None) -> list[Row]:
+    """The rows under the header; ``money_part(label)``: the money role a row's label names ("- Vốn đối ứng
+    của cơ sở:" → beneficiary_contribution), for rows that split a project's money by part."""
     rows: list[Row] = []
     stt_col = next((c.index for c in columns if c.role == "stt"), 0)
     stts = [cell_text(r[stt_col]) for r in grid.rows]
@@ -155,7 +163,9 @@ def body(grid: Grid, start: int, columns: list[Column], offset: int, header: lis
         if kind == "section":
             row.sets = section_sets(label)
         rows.append(row)
-    _breakdowns(rows, columns)
+    _breakdowns(rows, columns, money_part)
+    _programme_parts(rows, columns, money_part)
+    _beneficiary_lines(rows)
     _link(rows)
     return rows
 
@@ -164,7 +174,12 @@ def _row_key(cells: list[object]) -> tuple[str, ...]:
     return tuple(fold(cell_text(v)) for v in cells if cell_text(v))
 
 
-def _breakdowns(rows: list[Row], columns: list[Column]) -> None:
+def part_label(text: str) -> str:
+    """"- Kinh phí khuyến công hỗ trợ:" → "Kinh phí khuyến công hỗ trợ"."""
+    return _BULLET.sub("", text).rstrip(" :：").strip()
+
+
+def _breakdowns(rows: list[Row], columns: list[Column], money_part=lambda label: None) -> None:
     """Rows under a project that split its money ("Trong đó:", "- KCQG: 200") are not projects.
 
     A run of rows without a project number right under a data row is its breakdown when it opens with
@@ -190,7 +205,8 @@ def _breakdowns(rows: list[Row], columns: list[Column]) -> None:
         children = rows[i + 1:j]
         if children:
             lead = _BREAKDOWN_LEAD.match(fold(children[0].text))
-            if lead or _sums_to(parent, children, columns):
+            parts = all(money_part(part_label(child.text)) for child in children)
+            if lead or parts or _sums_to(parent, children, columns):
                 for child in children:
                     child.kind, child.level, child.sets = "breakdown", 0, {}
             elif any(child.kind == "section" for child in children):
@@ -199,6 +215,44 @@ def _breakdowns(rows: list[Row], columns: list[Column]) -> None:
                 parent.kind, parent.level = "section", 3
                 parent.sets = {}
         i = max(j, i + 1)
+
+
+def _programme_parts(rows: list[Row], columns: list[Column], money_part) -> None:
+    """A heading carrying money whose rows all name a part of money ("I. Chương trình khuyến công tỉnh …
+    24,235" over "1. Ngân sách trung ương (KCQG)", "2. Ngân sách tỉnh (KCĐP)", "3. Vốn đối ứng") is the one
+    project, and those rows its money parts: a project is never called "Ngân sách tỉnh"."""
+    for i, row in enumerate(rows):
+        if row.kind != "section" or not _money_cells(row.cells, columns):
+            continue
+        under = []
+        for below in rows[i + 1:]:
+            if below.kind in ("note", "blank"):
+                continue
+            if below.kind != "data":
+                break
+            under.append(below)
+        if under and all(money_part(part_label(r.text)) for r in under):
+            row.kind, row.level, row.sets = "data", 0, {}
+            for r in under:
+                r.kind = "breakdown"
+
+
+#: Who a project is for, on its own line under the project ("HTX Trầm hương Nông Sơn - xã Quế Lộc"): a Word row
+#: holding only the title column's second line.
+_WHO = re.compile(r"^(?:htx|hop tac xa|cong ty|cty|doanh nghiep|dntn|ho kinh doanh|hkd|co so|to hop tac)\b")
+
+
+def _beneficiary_lines(rows: list[Row]) -> None:
+    """A heading-like row right under a project holding one cell that names an establishment is the
+    project's beneficiary line ("continuation"), not a heading: it sets nothing and ends no section."""
+    previous = None
+    for row in rows:
+        if row.kind == "section" and previous is not None and previous.kind == "data" and \
+                sum(1 for v in row.cells if cell_text(v)) == 1 and _WHO.match(fold(row.text)):
+            row.kind, row.level, row.sets = "continuation", 0, {}
+            previous.who = row.text
+        if row.kind != "blank":
+            previous = row
 
 
 def _is_sub_item(row: Row, columns: list[Column]) -> bool:
@@ -220,14 +274,33 @@ def _sums_to(parent: Row, children: list[Row], columns: list[Column]) -> bool:
 
 
 def number(value: object) -> float | None:
-    """A money cell as a number: read as stored, else Vietnamese "1.250,5", else "1,250.5"; None if neither."""
+    """A money cell as a number: read as stored, else Vietnamese "1.250,5", else "1,250.5", else thousands
+    set apart by spaces ("1 250"); None if none of these."""
     if isinstance(value, (int, float)):
         return float(value)
+    text = cell_text(value)
+    if _SPACED_THOUSANDS.match(text):
+        text = text.replace(" ", "").replace("\u00a0", "")
     for decimal in (",", "."):
         try:
-            return parse_number(cell_text(value), decimal)
+            return parse_number(text, decimal)
         except ValueError:
             continue
+    return None
+
+
+def amount_with_unit(text: str) -> float | None:
+    """Million VND of a cell that prints its own unit ("601 triệu", "1,2 tỷ", "150 tr.đ"); None otherwise."""
+    try:
+        amount = parse_amount(text, ",")
+    except ValueError:
+        return None
+    if amount.qualifier != "exact" or amount.value is None or amount.noun or amount.of is not None:
+        return None
+    if amount.unit == "million VND":
+        return amount.value
+    if amount.unit is None and _MULTIPLIER.search(fold(text)):  # "601 triệu": the word is the unit
+        return amount.value / 1e6
     return None
 
 
