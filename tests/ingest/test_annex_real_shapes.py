@@ -378,3 +378,50 @@ def test_the_beneficiarys_own_line_under_a_project(tmp_path: Path) -> None:
     got = [(r["beneficiary"], r["funding_source"]) for r in result.records]
     assert got == [("HTX Trầm hương Nông Sơn", "KCQG"), ("Công ty TNHH Thành Nhật Minh", "KCQG")]
     assert _kinds(result)[4] == _kinds(result)[6] == "continuation"
+
+
+def test_a_sentence_in_the_first_column_under_the_table_is_a_note(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "soc_trang_2023.csv", [
+        "STT,Nội dung,Vốn tự có của cơ sở,Ngân sách nhà nước hỗ trợ (NSNN),Tổng cộng",
+        "1,Đề án khuyến công quốc gia,3422,2620,6042",
+        ",Tổng cộng,3422,2620,6042",
+        "\"NSNN: kinh phí khuyến công quốc gia, khuyến công địa phương; vốn tự có: phần đóng góp của đơn vị.\",,,,",
+    ])
+    result = _read(path)
+    assert [r["state_total"] for r in result.records] == [2620.0]
+    assert _kinds(result)[4] == "note"
+
+
+@pytest.mark.parametrize("unit, cells, read", [
+    ("ĐVT: triệu đồng", ["8,850", "1,400"], [8850.0, 1400.0]),    # whole triệu: ',' groups thousands
+    ("ĐVT: tỷ đồng", ["8,850", "1,400"], [8.85, 1.4]),           # tỷ đồng print decimals
+    ("ĐVT: triệu đồng", ["8,850", "12,5"], [8.85, 12.5]),         # one decimal comma decides for the table
+    ("ĐVT: tỷ đồng", ["1,250,000", "1,400"], [1250000.0, 1400.0]),  # only English reads 1,250,000
+])
+def test_a_tables_number_convention(tmp_path: Path, unit, cells, read) -> None:
+    path = _csv(tmp_path, "lam_dong_2017.csv", [
+        f"KẾ HOẠCH KHUYẾN CÔNG NĂM 2017 ({unit}),,",
+        "STT,Nội dung,Kinh phí hỗ trợ",
+        f"1,Khuyến công địa phương,\"{cells[0]}\"",
+        f"2,Khuyến công quốc gia,\"{cells[1]}\"",
+    ])
+    result = _read(path)
+    factor = 1000.0 if "tỷ" in unit else 1.0
+    assert [r["state_total"] for r in result.records] == [pytest.approx(v * factor) for v in read]
+    told = [i for i in result.issues if i.kind == "number_convention"]
+    assert bool(told) == (read[1] == 1400.0)
+
+
+def test_programmes_named_in_titles_status_remarks_and_both_programmes_in_one_cell(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "gia_lai_2022.csv", [
+        "KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH KHUYẾN CÔNG NĂM 2022,,,,",
+        "STT,Nội dung,Nguồn kinh phí,Kinh phí khuyến công hỗ trợ,Kết quả thực hiện",
+        "1,Chương trình khuyến công quốc gia năm 2022,,1.600,Đã thực hiện",
+        "2,Đề án khuyến công địa phương năm 2022 không triển khai,,935,Không thực hiện; trả lại nguồn ngân sách",
+        "3,Hỗ trợ máy móc cho 05 cơ sở,Khuyến công quốc gia và khuyến công địa phương,440,Đã thực hiện",
+    ])
+    result = _read(path)
+    got = [(r["funding_source"], r["status_code"]) for r in result.records]
+    assert got == [("KCQG", "completed"), ("KCDP", "stopped"), (None, "completed")]
+    assert [(i.row, i.kind, i.severity) for i in result.issues if i.kind.startswith(("both", "unknown"))] == [
+        (5, "both_programmes_unsplit", "warning")]

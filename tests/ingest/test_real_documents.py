@@ -26,6 +26,13 @@ KNOWN_DISAGREEMENTS = {
                                                    "transcriber); typical-product contest, brands and showrooms in "
                                                    "one row: typical_products for the transcriber, unclassified "
                                                    "for us (three contents named)",
+    "rzf_tuyen_quang_kc_8_co_so_cot_ten_dau_khong_stt.docx": "one amount (440) for 'Khuyến công quốc gia và khuyến "
+                                                             "công địa phương': 'both' for the transcriber; we keep "
+                                                             "the funding source empty with a warning, since the "
+                                                             "money cannot be split by programme. Linking firms to "
+                                                             "show their products in other provinces: fairs for the "
+                                                             "transcriber (a judgement call they flagged), linkage "
+                                                             "(cooperation) for us",
     "rw_ha_tinh_2018_kcdp_dot2_total_only.docx": "a wastewater system: cooperation for the transcriber (Decree 45 "
                                                  "files treatment with industrial clusters); our vocabulary sends "
                                                  "pollution treatment to review, so it stays unclassified",
@@ -43,7 +50,7 @@ def test_real_document(sidecar, request) -> None:
 
 def test_the_corpus_is_large_enough_and_cited() -> None:
     sidecars = corpus_score.sidecars()
-    assert len(sidecars) >= 62
+    assert len(sidecars) >= 72
     for path in sidecars:
         text = path.read_text(encoding="utf-8")
         assert "url: http" in text, f"{path.name}: no source page address"

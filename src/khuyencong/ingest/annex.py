@@ -15,7 +15,7 @@ Rows are numbered as people see them: 1-based sheet row (title rows count) or, i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from khuyencong.ingest import vocab
@@ -44,6 +44,7 @@ class Layout:
     rows: list[Row]
     facts: Facts
     header_rows: list[int]
+    notices: list[str] = field(default_factory=list)  # how the table was read where it could be read two ways
 
     def role_column(self, role: str) -> Column | None:
         return next((c for c in self.columns if c.role == role), None)
@@ -189,6 +190,34 @@ def _fill_merged_down(grid: Grid, start: int, columns: list[Column]) -> None:
                 grid.rows[r][c0] = grid.rows[r0][c0]
 
 
+_EN_ONLY = re.compile(r"^\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$|^\d{1,3}(?:,\d{3})+\.\d+$")    # 1,234,567 · 1,234.5
+_VN_ONLY = re.compile(r"^\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?$|^\d{1,3}(?:\.\d{3})+,\d+$|^\d+,(?:\d{1,2}|\d{4,})$")
+_COMMA_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")  # 8,850: 8850 in English, 8,85 in Vietnamese
+
+
+def _english_thousands(grid: Grid, start: int, columns: list[Column], unit: Fact | None) -> str | None:
+    """Read a table's money cells with ',' as the thousands separator when the table says so: a cell only the
+    English convention reads (1,234,567), none only the Vietnamese one does (1.234,5 · 12,5), or — every
+    comma cell fitting both (8,850) — an amount in triệu đồng or đồng, which annexes print whole. The cells
+    are replaced by their numbers; the returned notice says what was decided."""
+    money = [c.index for c in columns if c.role in MONEY_ROLES]
+    cells = [(r, c, cell_text(grid.rows[r][c])) for r in range(start, len(grid.rows)) for c in money
+             if isinstance(grid.rows[r][c], str)]
+    english = [t for _, _, t in cells if _EN_ONLY.match(t)]
+    commas = [t for _, _, t in cells if _COMMA_THOUSANDS.match(t)]
+    if any(_VN_ONLY.match(t) for _, _, t in cells) or not commas:
+        return None
+    whole_unit = (unit.value if unit else "triệu đồng") in ("triệu đồng", "đồng", "nghìn đồng", "ngàn đồng")
+    if not english and not whole_unit:
+        return None
+    for r, c, text in cells:
+        if _COMMA_THOUSANDS.match(text) or _EN_ONLY.match(text):
+            grid.rows[r][c] = float(text.replace(",", ""))
+    why = "a cell only that convention reads" if english else "amounts in " + (unit.value if unit else "triệu đồng")
+    return (f"{grid.name}: money such as {commas[0]!r} read with ',' as the thousands separator "
+            f"({commas[0].replace(',', '')}), as {why} shows; check the amounts if the table meant decimals")
+
+
 # ---------------------------------------------------------------- one grid
 
 def layout(grid: Grid, file_name: str) -> Layout | None:
@@ -208,8 +237,9 @@ def layout(grid: Grid, file_name: str) -> Layout | None:
         if unit_col:
             facts.unit = Fact(unit_col.unit, f"header {unit_col.header!r}")
     _fill_merged_down(grid, h + 1 + two, columns)
+    notices = [n for n in [_english_thousands(grid, h + 1 + two, columns, facts.unit)] if n]
     rows = body(grid, h + 1 + two, columns, offset, grid.rows[h:h + 1 + two], money_part)
     blank_titles = [Row(r.row, "blank", r.cells) if not r.text else r for r in title_rows]
-    return Layout(grid, columns, blank_titles + header_rows + rows, facts, [r.row for r in header_rows])
+    return Layout(grid, columns, blank_titles + header_rows + rows, facts, [r.row for r in header_rows], notices)
 
 

@@ -20,7 +20,8 @@ from khuyencong.ingest import annex, vocab
 from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, YearBlock, check, reconcile, year_blocks
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping, role_clashes
-from khuyencong.ingest.row_kinds import amount_with_unit, number, part_label
+from khuyencong.ingest.row_kinds import amount_with_unit, number, parts_below
+from khuyencong.ingest.doc_facts import funding_in
 from khuyencong.ingest.headers import fold
 
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
@@ -167,6 +168,8 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
     factor = {c.index: annex.UNITS[c.unit or unit] for c in lay.columns}
     t = TableRead(lay, mapping, roles, factor, result.issues, year_blocks(lay, mapping))
     result.rows_read += len(lay.rows)
+    for notice in lay.notices:
+        result.issues.append(Issue(None, "number_convention", notice, "(money columns)", "warning", lay.grid.table))
     records: list[dict] = []
     for i, row in enumerate(lay.rows):
         if row.kind != "data":
@@ -179,24 +182,10 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
         for block in priced or [YearBlock(None, None, {})]:
             rec = _record(t, row, records, block)
             if len(t.blocks) == 1:
-                _money_parts(t, _parts_below(lay.rows, i), rec)
+                _money_parts(t, parts_below(lay.rows, i, annex.money_part), rec)
             records.extend(_split(t, row, rec))
     reconcile(t, records, result.structure)
     result.records.extend(records)
-
-
-def _parts_below(rows: list[annex.Row], i: int) -> list[tuple[str, annex.Row]]:
-    """(money role, row) of the rows under project row ``i`` that each name one part of its money
-    ("- Kinh phí khuyến công hỗ trợ:", "- Vốn đối ứng của cơ sở:", "Ngân sách tỉnh (KCĐP)")."""
-    parts = []
-    for row in rows[i + 1:]:
-        if row.kind in ("note", "blank"):
-            continue
-        role = annex.money_part(part_label(row.text)) if row.kind == "breakdown" else None
-        if role is None:
-            break
-        parts.append((role, row))
-    return parts
 
 
 def _money_parts(t: TableRead, parts: list[tuple[str, annex.Row]], rec: dict) -> None:
@@ -364,7 +353,9 @@ def _title_funding(title: str | None) -> str | None:
     if not title:
         return None
     found = vocab.match(re.sub(r"^(?:de an|kinh phi|chuong trinh)\s+", "", fold(title)), "funding")
-    return found.code if found.how == "exact" and found.code in ("KCQG", "KCDP") else None
+    if found.how == "exact" and found.code in ("KCQG", "KCDP"):
+        return found.code
+    return funding_in(fold(title))  # "Chương trình khuyến công quốc gia năm 2022"
 
 
 def _row_funding(t: TableRead, row: annex.Row) -> str | None:
@@ -375,6 +366,12 @@ def _row_funding(t: TableRead, row: annex.Row) -> str | None:
     found = vocab.match(printed, "funding")
     if code := found.code if found.code in ("KCQG", "KCDP") else _title_funding(printed):
         return code
+    folded = fold(printed)
+    if "quoc gia" in folded and ("dia phuong" in folded or "kcdp" in folded):
+        t.issue(row.row, "both_programmes_unsplit", f"{printed!r}: both programmes, one amount; the funding source "
+                "is left empty (give each programme's money in its own column or row to split it)",
+                t.roles["funding_source"].header, "warning")
+        return None
     t.issue(row.row, "unknown_funding_source", f"{printed!r} is not a funding source we know (KCQG or KCĐP)",
             t.roles["funding_source"].header)
     return None

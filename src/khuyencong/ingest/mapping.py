@@ -227,6 +227,8 @@ def propose_mapping(path: Path | str, layouts: list[annex.Layout], dataset: str 
                 table[label] = {"code": match.code, **_evidence(match, rows)}
             else:  # a date or remark in brackets ("Đã nghiệm thu (tháng 12/2021)") says nothing of the code
                 text = re.sub(r"\([^()]*\)", " ", label).strip() or label
+                if kind == "status":  # "Không thực hiện; trả lại nguồn ngân sách": the remark after ';' neither
+                    text = text.split(";")[0].strip() or text
                 match = vocab.match(text, kind)
                 if kind == "category" and match.how == "unknown":  # a content column printing the thing supported
                     match = vocab.category_from_title(text) or match  # ("Máy sàng hạt giống"): its words decide

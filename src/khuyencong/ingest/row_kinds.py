@@ -39,6 +39,7 @@ _COLUMN_NUMBER = re.compile(r"^\(?(?:\d{1,2}|[A-Ha-h])\)?(?:\s*[=+\-x*/]\s*\(?\d
 #: Rows that split the project above into its funding parts ("Trong đó:", "- KCQG: 200").
 _BREAKDOWN_LEAD = re.compile(r"^(?:trong do|bao gom|chia ra|gom)\b")
 _BULLET = re.compile(r"^[-+•*–]\s*")
+_STT_TOKEN = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXLC]+|[A-Za-zĐđ])[.)]?$")
 _SPACED_THOUSANDS = re.compile(r"^\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?$")
 _MULTIPLIER = re.compile(r"\b(?:trieu|ty|nghin|ngan)\b")
 
@@ -102,6 +103,8 @@ def _classify(cells: list[object], columns: list[Column], next_stt: str) -> tupl
         return "section", label, 1
     if not stt and bare and _heading_words(label):
         return "section", label, 1
+    if len(stt) > 12 and not _STT_TOKEN.match(stt) and sum(1 for v in cells if cell_text(v)) == 1:
+        return "note", stt, 0  # a sentence merged across the table from its first column: "NSNN: kinh phí …"
     return "data", label, 0
 
 
@@ -177,6 +180,20 @@ def _row_key(cells: list[object]) -> tuple[str, ...]:
 def part_label(text: str) -> str:
     """"- Kinh phí khuyến công hỗ trợ:" → "Kinh phí khuyến công hỗ trợ"."""
     return _BULLET.sub("", text).rstrip(" :：").strip()
+
+
+def parts_below(rows: list[Row], i: int, money_part) -> list[tuple[str, Row]]:
+    """(money role, row) of the rows under project row ``i`` that each name one part of its money
+    ("- Kinh phí khuyến công hỗ trợ:", "- Vốn đối ứng của cơ sở:", "Ngân sách tỉnh (KCĐP)")."""
+    parts = []
+    for row in rows[i + 1:]:
+        if row.kind in ("note", "blank"):
+            continue
+        role = money_part(part_label(row.text)) if row.kind == "breakdown" else None
+        if role is None:
+            break
+        parts.append((role, row))
+    return parts
 
 
 def _breakdowns(rows: list[Row], columns: list[Column], money_part=lambda label: None) -> None:
