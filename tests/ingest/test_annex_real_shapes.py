@@ -425,3 +425,65 @@ def test_programmes_named_in_titles_status_remarks_and_both_programmes_in_one_ce
     assert got == [("KCQG", "completed"), ("KCDP", "stopped"), (None, "completed")]
     assert [(i.row, i.kind, i.severity) for i in result.issues if i.kind.startswith(("both", "unknown"))] == [
         (5, "both_programmes_unsplit", "warning")]
+
+
+def test_page_subtotals_and_carried_rows_are_not_projects(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "quang_ninh.csv", [
+        "STT,Tên đề án,Đơn vị thụ hưởng,Năm,Kinh phí hỗ trợ",
+        "1,Hỗ trợ xây dựng bể chứa nước mắm,Hộ ông Châu Quang Thu,2009,5",
+        "2,Hỗ trợ xây dựng bể chứa nước mắm,09 hộ chế biến,2009,45",
+        ",Cộng trang,,,50",
+        ",Chuyển trang,,,50",
+        "3,Hoàn thiện quy trình chưng cất nước mắm,Công ty CP Đại Yên,2009,90",
+        ",Tổng cộng,,,140",
+    ])
+    result = _read(path)
+    assert [r["state_total"] for r in result.records] == [5.0, 45.0, 90.0]
+    assert not [i for i in result.issues if i.kind == "total_mismatch"]
+
+
+def test_plan_and_realised_of_one_year_side_by_side(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "ca_nuoc_2016.csv", [
+        "STT,Nội dung,Kế hoạch năm 2016,Thực hiện 9 tháng năm 2016,Ghi chú",
+        ",,Kinh phí (tỷ đồng),Kinh phí (tỷ đồng),",
+        "1,Khuyến công quốc gia,\"103,7\",\"90,1\",",
+        "2,Khuyến công địa phương,\"127,2\",,",
+    ])
+    result = _read(path)
+    assert [(r["funding_source"], r["state_total"]) for r in result.records] == [("KCQG", 90100.0), ("KCDP", None)]
+
+
+def test_a_units_row_under_the_header_and_a_decision_column(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "dai_tu_2016_2017.csv", [
+        "KẾT QUẢ HỖ TRỢ KHUYẾN CÔNG QUỐC GIA TRÊN ĐỊA BÀN HUYỆN ĐẠI TỪ NĂM 2017,,,,",
+        "STT,Nguồn kinh phí,Quyết định giao kinh phí,Kinh phí hỗ trợ,Tỷ trọng",
+        ",,,(triệu đồng),(%)",
+        "1,Chương trình khuyến công quốc gia,4768/QĐ-BCT ngày 22/12/2017,395,\"39,7\"",
+        "2,Chương trình khuyến công địa phương,,600,\"60,3\"",
+    ])
+    result = _read(path)
+    assert [(r["funding_source"], r["state_total"]) for r in result.records] == [("KCQG", 395.0), ("KCDP", 600.0)]
+    assert not [i for i in result.issues if i.severity == "error"]
+
+
+def test_a_word_table_split_at_a_page_break_and_a_place_line_in_the_title_cell(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("DANH SÁCH HỖ TRỢ KHUYẾN CÔNG HUYỆN BỐ TRẠCH NĂM 2013")
+    header = ["STT", "Nội dung hỗ trợ", "Đối tượng được hỗ trợ", "Nguồn kinh phí", "Kinh phí hỗ trợ"]
+    first = document.add_table(rows=2, cols=5)
+    for cell, text in zip(first.rows[0].cells, header):
+        cell.text = text
+    for cell, text in zip(first.rows[1].cells, ["1", "Hỗ trợ máy chế biến gỗ\nĐịa điểm: xã Hoàn Lão", "Cơ sở A",
+                                                 "Ngân sách huyện (khuyến công huyện)", "100"]):
+        cell.text = text
+    second = document.add_table(rows=2, cols=5)
+    for cell, text in zip(second.rows[0].cells, ["2", "Hỗ trợ tham gia hội chợ", "Cơ sở B", "", "150"]):
+        cell.text = text
+    for cell, text in zip(second.rows[1].cells, ["", "Tổng cộng", "", "", "250"]):
+        cell.text = text
+    path = tmp_path / "bo_trach_2013.docx"
+    document.save(path)
+    result = _read(path)
+    got = [(r["title"], r["funding_source"], r["state_total"]) for r in result.records]
+    assert got == [("Hỗ trợ máy chế biến gỗ", "KCDP", 100.0), ("Hỗ trợ tham gia hội chợ", None, 150.0)]
+    assert not [i for i in result.issues if i.severity == "error"]

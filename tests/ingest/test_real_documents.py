@@ -33,10 +33,20 @@ KNOWN_DISAGREEMENTS = {
                                                              "show their products in other provinces: fairs for the "
                                                              "transcriber (a judgement call they flagged), linkage "
                                                              "(cooperation) for us",
+    "rzh_quang_ninh_2005_2009_kc_cong_trang_chuyen_trang.pdf": "project 3's programme is only in a note under the "
+                                                               "table ('đề án 3 do khuyến công quốc gia hỗ trợ'), "
+                                                               "which we do not read; 'Hoàn thiện quy trình sản xuất "
+                                                               "… hệ thống chưng cất mới': technology for the "
+                                                               "transcriber, no category word for us",
     "rw_ha_tinh_2018_kcdp_dot2_total_only.docx": "a wastewater system: cooperation for the transcriber (Decree 45 "
                                                  "files treatment with industrial clusters); our vocabulary sends "
                                                  "pollution treatment to review, so it stays unclassified",
 }
+
+
+#: Files of the whole country (no province on any row): read as their transcribers expect, then refused by
+#: ``clean`` row by row with its reason, because every register row belongs to a province.
+NO_PROVINCE = {"rzg_ca_nuoc_2016_kc_ke_hoach_thuc_hien.csv"}
 
 
 @pytest.mark.parametrize("sidecar", corpus_score.sidecars(), ids=lambda p: p.name.removesuffix(".expected.yml"))
@@ -50,7 +60,7 @@ def test_real_document(sidecar, request) -> None:
 
 def test_the_corpus_is_large_enough_and_cited() -> None:
     sidecars = corpus_score.sidecars()
-    assert len(sidecars) >= 72
+    assert len(sidecars) >= 82
     for path in sidecars:
         text = path.read_text(encoding="utf-8")
         assert "url: http" in text, f"{path.name}: no source page address"
@@ -91,6 +101,10 @@ def test_the_corpus_through_map_validate_clean(tmp_path, monkeypatch, capsys) ->
         acc = accounting.loc[name]
         assert acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"] + acc["rows_structure"], name
         mine = register[register["source_file"] == name]
+        if name.removeprefix("data/raw/") in NO_PROVINCE:  # a whole country's lines: the register is provincial
+            assert mine.empty and set(rejected.loc[rejected["source_file"] == name, "reason"]) == {
+                "empty required cell"}, name
+            continue
         if exp["year"] is None and mine.empty:
             # an undated page: every row waits for --year, and says so
             waiting = rejected.loc[rejected["source_file"] == name, "project_id"]
@@ -98,7 +112,12 @@ def test_the_corpus_through_map_validate_clean(tmp_path, monkeypatch, capsys) ->
             assert printed.nunique() == len(exp["projects"]), name
             continue
         if exp["clean"]:
-            assert acc["rows_rejected"] == 0, (name, rejected[rejected["source_file"] == name].to_dict("records"))
+            # a row whose year is a period ("2016-2017") and a file without one waits for a year; nothing else is refused
+            undated = sum(1 for p in exp["projects"] if p["year"] is None) if exp["year"] is None else 0
+            refused = rejected.loc[rejected["source_file"] == name]
+            assert len(refused) <= undated and refused["year"].isna().all(), (name, refused.to_dict("records"))
+            if len(refused):
+                continue
             state = mine["state_support"].dropna()
             want = exp["totals"]["state_support"]
             assert (state.sum() if len(state) else None) == (pytest.approx(want) if want is not None else None), name

@@ -32,6 +32,7 @@ HEADER_SCAN_ROWS = 25
 MIN_HEADER_ROLES = 3
 _FUNDING_ROLE = {"beneficiary": "beneficiary_contribution"}
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_UNITS_ONLY = re.compile(r"^\([^()]{1,30}\)$")
 #: A cumulative block ("Lũy kế 2016 - 2021 / Kinh phí") repeats earlier years' money: never the row's own.
 _CUMULATIVE = re.compile(r"\b(luy ke|cong don|tich luy)\b")
 _CUMULATIVE_WORDS = {"luy ke": "lũy kế", "cong don": "cộng dồn", "tich luy": "tích lũy"}
@@ -85,7 +86,8 @@ def money_part(label: str) -> str | None:
 
 def _money_role(folded: str) -> str | None:
     if not re.search(r"\b(?:kinh phi|kp|ngan sach|nsnn|von|dong|ho tro)\b|^(?:kc|khuyen cong)|^tong gia tri\b", folded) or \
-            re.match(r"^(?:so|ten|noi dung|nguoi|ngay|ma|muc|dinh muc|hinh thuc|ty le|nguon (?:kinh phi|von|ngan sach))\b",
+            re.match(r"^(?:so|ten|noi dung|nguoi|ngay|ma|muc|dinh muc|hinh thuc|ty le|quyet dinh|qd|"
+                     r"nguon (?:kinh phi|von|ngan sach))\b",
                      folded):
         return None
     return next((role for pattern, role in _MONEY_WORDS if re.search(pattern, folded)), None)
@@ -123,6 +125,10 @@ def _is_subheader(top: list[object], below: list[object]) -> bool:
     texts = [(c, v) for c, v in enumerate(below) if cell_text(v)]
     if not texts or cell_text(below[0]) or any(not isinstance(v, str) for _, v in texts):
         return False
+    if all(_UNITS_ONLY.match(cell_text(v)) for _, v in texts):
+        return True  # "(triệu đồng)", "(%)" under the headers: the units of the columns above
+    if _role_count(below, ("exact", "words")) >= 2:
+        return True  # "Kinh phí (tỷ đồng)" under "Kế hoạch năm 2016" and under "Thực hiện 2016": one column each
     under_parent = all(not cell_text(top[c]) or (c + 1 < len(top) and not cell_text(top[c + 1])) for c, _ in texts)
     return under_parent and _role_count(below, ("exact", "words")) >= 1
 

@@ -21,11 +21,13 @@ from khuyencong.ingest.annex_checks import PARTS, Issue, TableRead, YearBlock, c
 from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_text, read_document
 from khuyencong.ingest.mapping import Mapping, propose_mapping, role_clashes
 from khuyencong.ingest.row_kinds import amount_with_unit, number, parts_below
-from khuyencong.ingest.doc_facts import funding_in
+from khuyencong.ingest.annex_funding import programme, row_funding, title_funding
 from khuyencong.ingest.headers import fold
 
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
 _APPROXIMATE = re.compile(r"^(?:tren|gan|khoang|hon|duoi|xap xi|uoc|toi da|it nhat)\s+\d")
+#: A title cell's second paragraph saying where: not part of the title.
+_PLACE_LINE = re.compile(r"\s+(?:Địa điểm|Địa chỉ|Địa bàn)\s*:", re.IGNORECASE)
 _NOT_TITLE = ("stt", "beneficiary", "implementer", "district", "province", "year", "status", "note", "ignore",
               *annex.MONEY_ROLES, *annex.TEXT_ROLES, *annex.COUNT_ROLES)
 
@@ -75,6 +77,12 @@ def layouts_of(path: Path | str) -> tuple[list[annex.Layout], AnnexResult]:
     for grid in doc.grids:
         grid.above = carried + grid.above
         lay = annex.layout(grid, path.name)
+        if lay is None and layouts and _continues(layouts[-1].grid, grid):  # Word split the table at a page break
+            last = layouts[-1].grid
+            last.rows, carried = last.rows + grid.rows, []
+            layouts[-1] = annex.layout(last, path.name)
+            result.notices.append(f"{grid.name}: no header of its own, same columns: read as the rest of {last.name}")
+            continue
         if lay is None:
             result.sheets_skipped.append((grid.name, "no table header found (cover text)"))
             carried = grid.above + [annex.joined(cells) for cells in grid.rows if annex.joined(cells)]
@@ -88,6 +96,13 @@ def layouts_of(path: Path | str) -> tuple[list[annex.Layout], AnnexResult]:
     if not layouts and not result.issues:
         result.issues.append(Issue(None, "no_table", f"{path.name}: no table with a known header was found"))
     return layouts, result
+
+
+def _continues(previous, grid) -> bool:
+    """A table without a header right after one with the same number of columns, starting with a row that is
+    not text between tables: the rest of it."""
+    return (grid.name.startswith("table ") and bool(grid.rows) and len(grid.rows[0]) == len(previous.rows[0])
+            and not grid.above)  # Word and PDF tables only: a workbook's next sheet is its own table
 
 
 def read_annex(path: Path | str, mapping: Mapping | None = None, province: str | None = None,
@@ -179,7 +194,7 @@ def _read_layout(lay: annex.Layout, mapping: Mapping, result: AnnexResult) -> No
         priced = [b for b in t.blocks if not b.columns or any(cell_text(row.cells[c.index])
                                                               for c in b.columns.values())]
         # a row with money in no year's block is still a project: once, of the document's year, money missing
-        for block in priced or [YearBlock(None, None, {})]:
+        for block in priced or [YearBlock(None, None, t.blocks[0].columns)]:
             rec = _record(t, row, records, block)
             if len(t.blocks) == 1:
                 _money_parts(t, parts_below(lay.rows, i, annex.money_part), rec)
@@ -280,6 +295,8 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: YearBlock)
     rec["province"] = _province(t, row)
     for role in ("title", "beneficiary", "district", "implementer", "time", "note", *annex.TEXT_ROLES):
         rec[role] = _text(row, t, role)
+    if rec["title"] and (place := _PLACE_LINE.search(rec["title"])):  # "… bánh chưng\nĐịa điểm: khối phố …"
+        rec["title"] = rec["title"][:place.start()].rstrip(" ,;-")
     if not rec["beneficiary"] and row.who:  # its own line under the project: "HTX X - xã Y, huyện Z"
         rec["beneficiary"] = re.split(r"\s+[-–]\s+", row.who, maxsplit=1)[0].strip()
     if "title" not in t.roles:  # no title column: the row's first text that is not a name, place or figure
@@ -293,8 +310,8 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: YearBlock)
     rec.update({role: v for role, (v, _) in money.items()})
     _state(t, row, rec)
     title_source = (facts.funding_source.value if facts.funding_source else None) or m.funding_source
-    rec["funding_source"] = (_row_funding(t, row) or row.context.get("funding_source") or title_source
-                             or rec.pop("_column_source", None) or _title_funding(rec["title"]))
+    rec["funding_source"] = (row_funding(t, row) or row.context.get("funding_source") or programme(rec["title"])
+                             or title_source or rec.pop("_column_source", None) or title_funding(rec["title"]))
     rec.pop("_column_source", None)
     rec["status_label"] = _text(row, t, "status")
     rec["status_code"] = m.code("status", rec["status_label"]) if rec["status_label"] else (
@@ -346,35 +363,6 @@ def _named_category(text: str) -> str | None:
     """The category the words of a heading or title name (see :func:`vocab.category_from_title`)."""
     found = vocab.category_from_title(text)
     return found.code if found else None
-
-
-def _title_funding(title: str | None) -> str | None:
-    """A row whose title is a programme ("Khuyến công quốc gia", "Đề án khuyến công địa phương")."""
-    if not title:
-        return None
-    found = vocab.match(re.sub(r"^(?:de an|kinh phi|chuong trinh)\s+", "", fold(title)), "funding")
-    if found.how == "exact" and found.code in ("KCQG", "KCDP"):
-        return found.code
-    return funding_in(fold(title))  # "Chương trình khuyến công quốc gia năm 2022"
-
-
-def _row_funding(t: TableRead, row: annex.Row) -> str | None:
-    """A per-row funding-source cell (KCQG, KCĐP, "Khuyến công quốc gia") as a code."""
-    printed = _text(row, t, "funding_source")
-    if not printed:
-        return None
-    found = vocab.match(printed, "funding")
-    if code := found.code if found.code in ("KCQG", "KCDP") else _title_funding(printed):
-        return code
-    folded = fold(printed)
-    if "quoc gia" in folded and ("dia phuong" in folded or "kcdp" in folded):
-        t.issue(row.row, "both_programmes_unsplit", f"{printed!r}: both programmes, one amount; the funding source "
-                "is left empty (give each programme's money in its own column or row to split it)",
-                t.roles["funding_source"].header, "warning")
-        return None
-    t.issue(row.row, "unknown_funding_source", f"{printed!r} is not a funding source we know (KCQG or KCĐP)",
-            t.roles["funding_source"].header)
-    return None
 
 
 def _year(t: TableRead, row: annex.Row) -> int | None:

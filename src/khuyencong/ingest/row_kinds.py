@@ -27,7 +27,7 @@ _NUMBERED = re.compile(r"^([IVX]+|[A-HĐ])[.)]\s+(?=\S)")
 _ROMAN = re.compile(r"^[IVXLC]+\.?$")
 _LETTER = re.compile(r"^[A-HĐ]\.?$")
 _SUB_LETTER = re.compile(r"^[a-hđ][.)]?$")
-_SUBTOTAL = re.compile(r"^cong\b(?!\s+(?:ty|nghe|hoa)\b)")
+_SUBTOTAL = re.compile(r"^cong\b(?!\s+(?:ty|nghe|hoa)\b)|^(?:chuyen trang|chuyen sang|mang sang|so mang sang)\b")
 _TOTAL = re.compile(r"^tong(?:\s+cong|\s+so)?\b(?!\s+(?:hop|ket)\b)|^luy ke\b")
 _NOTE = re.compile(r"^(?:ghi chu|nguoi lap|noi nhan|luu y|nguon|luu vt|luu)\b|^\*")
 #: Sign-off rows under a table: after one, every row without a project number is part of the signature.
