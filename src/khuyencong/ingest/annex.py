@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from khuyencong.ingest import vocab
 from khuyencong.ingest.columns import COUNT_ROLES, MONEY_ROLES, ROLES, TEXT_ROLES, Column
-from khuyencong.ingest.doc_facts import UNITS, Fact, Facts, title_facts, unit_in
+from khuyencong.ingest.doc_facts import ANY_YEAR, UNITS, Fact, Facts, title_facts, unit_in
 from khuyencong.ingest.formats import Grid, cell_text
 from khuyencong.ingest.headers import fold
 from khuyencong.ingest.row_kinds import Row, body, joined, section_sets
@@ -31,7 +31,6 @@ __all__ = ["COUNT_ROLES", "MONEY_ROLES", "ROLES", "TEXT_ROLES", "UNITS", "Column
 HEADER_SCAN_ROWS = 25
 MIN_HEADER_ROLES = 3
 _FUNDING_ROLE = {"beneficiary": "beneficiary_contribution"}
-_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _UNITS_ONLY = re.compile(r"^\([^()]{1,30}\)$")
 #: A cumulative block ("Lũy kế 2016 - 2021 / Kinh phí") repeats earlier years' money: never the row's own.
 _CUMULATIVE = re.compile(r"\b(luy ke|cong don|tich luy)\b")
@@ -158,7 +157,7 @@ def _columns(grid: Grid, h: int, two: bool) -> list[Column]:
         if child and match.how == "unknown":
             match = header_role(parent)
         unit = unit_in(header)
-        year = int(m.group(1)) if two and child and (m := _ANY_YEAR.search(parent)) else None
+        year = int(m.group(1)) if two and child and (m := ANY_YEAR.search(parent)) else None
         role = match.role or None if match.how not in ("unknown", "review") else None
         if (cumulative := _CUMULATIVE.search(fold(header))) and (role in (*MONEY_ROLES, *COUNT_ROLES)
                                                                  or match.how in ("unknown", "review")):

@@ -14,6 +14,7 @@ from khuyencong.core import provinces
 from khuyencong.core.datasets import YEAR_MAX, YEAR_MIN
 from khuyencong.core.vnnumber import format_vn
 from khuyencong.ingest import annex
+from khuyencong.ingest.doc_facts import ANY_YEAR
 from khuyencong.ingest.formats import cell_text
 from khuyencong.ingest.headers import fold
 from khuyencong.ingest.mapping import Mapping
@@ -23,7 +24,6 @@ PLAUSIBLE_MAX = 100_000.0  # million VND (100 tỷ đồng): more for one projec
 PROGRAMME_MAX = 10_000_000.0  # million VND: a row that is a whole programme over a period ("giai đoạn 2021-2025")
 _PROGRAMME = re.compile(r"\bgiai doan \d{4}|\bchuong trinh khuyen cong\b")
 TOLERANCE = 0.01  # million VND
-_YEARS = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _REALISED = re.compile(r"\b(?:thuc hien|ket qua|da thuc hien|uoc thuc hien|quyet toan)\b")
 YEARS_BEFORE_DOCUMENT = 5  # a document of year Y may list projects from Y-5 (a multi-year report) to Y+1
 PARTS = ("state_national", "state_local", "state_total", "beneficiary_contribution")
@@ -76,7 +76,7 @@ def year_blocks(lay: annex.Layout, mapping: Mapping) -> list[YearBlock]:
     for year in sorted({y for y, _ in found}):  # "Kế hoạch năm 2016 | Thực hiện 9 tháng năm 2016": what was done
         same = [b for y, b in found if y == year]
         done = [b for b in same if _REALISED.search(fold(b))]
-        periods = any(len(_YEARS.findall(b)) > 1 for b in same)  # "giai đoạn 2016-2020 | Đã thực hiện 2016-2018"
+        periods = any(len(ANY_YEAR.findall(b)) > 1 for b in same)  # "giai đoạn 2016-2020 | Đã thực hiện 2016-2018"
         if len(done) == 1 and len(same) == 2 and not periods:
             found = {k: v for k, v in found.items() if k[0] != year or k[1] == done[0]}
             if len(found) == 1:

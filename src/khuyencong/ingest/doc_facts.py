@@ -30,7 +30,7 @@ _BLANK_DATE = re.compile(r"\bngay\b[\s.…_/-]*\bthang\b[\s.…_/-]*\bnam\s+((?:
 _YEAR_RE = re.compile(r"\bnam\s+((?:19|20)\d\d)\b")
 #: A title naming a period ("GIAI ĐOẠN 2012 - 2022"): the document is about those years, not the one it was signed in.
 _PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d[\s\-–]+(?:19|20)\d\d(?!\d)")  # folded text keeps no dash
-_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # a year anywhere in a text
 _AUTHORITY = (("ubnd",), ("uy", "ban", "nhan", "dan"), ("so", "cong", "thuong"))
 _PROVINCE_WORD = (("tinh",), ("thanh", "pho"), ("tp",))
 
@@ -170,7 +170,7 @@ def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str)
     if facts.province is None and facts.province_unknown is None and \
             (found := province_in_file_name(Path(file_name).stem)):
         facts.province = Fact(found[0].name, f"file name {file_name!r}")
-    named = {int(y) for y in _ANY_YEAR.findall(Path(file_name).stem)}
+    named = {int(y) for y in ANY_YEAR.findall(Path(file_name).stem)}
     if period and facts.year is None:
         return facts  # a period's report: no year of its own (each row's year column, else --file-year)
     if facts.year is None and len(named) == 1:  # "…_2018_2024_…" names a period, not the year of the list
