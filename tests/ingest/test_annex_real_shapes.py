@@ -487,3 +487,16 @@ def test_a_word_table_split_at_a_page_break_and_a_place_line_in_the_title_cell(t
     got = [(r["title"], r["funding_source"], r["state_total"]) for r in result.records]
     assert got == [("Hỗ trợ máy chế biến gỗ", "KCDP", 100.0), ("Hỗ trợ tham gia hội chợ", None, 150.0)]
     assert not [i for i in result.issues if i.severity == "error"]
+
+
+def test_a_row_names_its_year_in_its_title_when_nothing_else_does(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "ha_tinh_2016_2020.csv", [
+        "ĐỀ ÁN KHUYẾN CÔNG TỈNH HÀ TĨNH GIAI ĐOẠN 2016 - 2020,,",
+        "STT,Tên đề án,Kinh phí hỗ trợ (*)",
+        "1,Mô hình trình diễn sản xuất gạch không nung,1.000",
+        "2,Các đề án khuyến công địa phương đợt 2 năm 2018,",
+        ",,",
+        "(*) Kinh phí khuyến công hỗ trợ,,",
+    ])
+    result = _read(path)
+    assert [(r["year"], r["state_total"]) for r in result.records] == [(None, 1000.0), (2018, None)]
