@@ -10,7 +10,7 @@ import re
 
 from khuyencong.ingest import vocab
 from khuyencong.ingest.annex_checks import TableRead
-from khuyencong.ingest.doc_facts import funding_in
+from khuyencong.ingest.doc_facts import funding_in, programmes_in
 from khuyencong.ingest.formats import cell_text
 from khuyencong.ingest.headers import fold
 from khuyencong.ingest.row_kinds import Row
@@ -39,8 +39,7 @@ def row_funding(t: TableRead, row: Row) -> str | None:
     found = vocab.match(re.sub(r"\([^()]*\)", " ", printed).strip() or printed, "funding")  # "(khuyến công huyện)"
     if code := found.code if found.how == "exact" and found.code in ("KCQG", "KCDP") else title_funding(printed):
         return code
-    folded = fold(printed)
-    if "quoc gia" in folded and ("dia phuong" in folded or "kcdp" in folded):
+    if programmes_in(fold(printed)) == {"KCQG", "KCDP"}:
         t.issue(row.row, "both_programmes_unsplit", f"{printed!r}: both programmes, one amount; the funding source "
                 "is left empty (give each programme's money in its own column or row to split it)",
                 t.roles["funding_source"].header, "warning")

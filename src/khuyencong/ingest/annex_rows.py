@@ -22,11 +22,11 @@ from khuyencong.ingest.formats import NeedsOcrError, UnreadableFileError, cell_t
 from khuyencong.ingest.mapping import Mapping, propose_mapping, role_clashes
 from khuyencong.ingest.row_kinds import amount_with_unit, number, parts_below
 from khuyencong.ingest.annex_funding import programme, row_funding, title_funding
+from khuyencong.ingest.doc_facts import YEAR_WORD
 from khuyencong.ingest.headers import fold
 
 #: Amounts printed with a qualifier ("trên 910", "gần 1.600", "khoảng 700") are not figures to add up.
 _APPROXIMATE = re.compile(r"^(?:tren|gan|khoang|hon|duoi|xap xi|uoc|toi da|it nhat)\s+\d")
-_TITLE_YEAR = re.compile(r"\bnam\s+((?:19|20)\d\d)\b")
 #: A title cell's second paragraph saying where: not part of the title.
 _PLACE_LINE = re.compile(r"\s+(?:Địa điểm|Địa chỉ|Địa bàn)\s*:", re.IGNORECASE)
 _NOT_TITLE = ("stt", "beneficiary", "implementer", "district", "province", "year", "status", "note", "ignore",
@@ -301,7 +301,7 @@ def _record(t: TableRead, row: annex.Row, earlier: list[dict], block: YearBlock)
     if "title" not in t.roles:  # no title column: the row's first text that is not a name, place or figure
         rec["title"] = next((cell_text(row.cells[c.index]) for c in t.lay.columns if cell_text(row.cells[c.index])
                              and c.role not in _NOT_TITLE), None)
-    if rec["year"] is None and rec["title"] and (named := _TITLE_YEAR.search(fold(rec["title"]))):
+    if rec["year"] is None and rec["title"] and (named := YEAR_WORD.search(fold(rec["title"]))):
         rec["year"] = int(named.group(1))  # no year column or document year: "… đợt 2 năm 2018"
     if rec["title"] and (place := _PLACE_LINE.search(rec["title"])):  # "… bánh chưng\nĐịa điểm: khối phố …"
         rec["title"] = rec["title"][:place.start()].rstrip(" ,;-")

@@ -27,7 +27,7 @@ _CITES = re.compile(r"^(?:can cu|theo de nghi|xet de nghi|thuc hien\s+(?:quyet d
                     r"nghi quyet|nghi dinh|thong tu|thong bao|ke hoach so|y kien|chi dao))\b")
 #: A date line whose day and month are left blank until signing: "An Giang, ngày    tháng    năm 2019".
 _BLANK_DATE = re.compile(r"\bngay\b[\s.…_/-]*\bthang\b[\s.…_/-]*\bnam\s+((?:19|20)\d\d)\b")
-_YEAR_RE = re.compile(r"\bnam\s+((?:19|20)\d\d)\b")
+YEAR_WORD = re.compile(r"\bnam\s+((?:19|20)\d\d)\b")  # "năm 2018" in folded text
 #: A title naming a period ("GIAI ĐOẠN 2012 - 2022"): the document is about those years, not the one it was signed in.
 _PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d[\s\-–]+(?:19|20)\d\d(?!\d)")  # folded text keeps no dash
 ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # a year anywhere in a text
@@ -127,12 +127,19 @@ def resolve_words(words: list[str]) -> tuple[object, str] | None:
     return None
 
 
-def funding_in(folded: str) -> str | None:
+def programmes_in(folded: str) -> set[str]:
+    """The programmes a folded text names: KCQG, KCĐP, both or none."""
     national = "khuyen cong quoc gia" in folded
     # "quỹ khuyến công" is a province's own fund; "khuyến công tỉnh" alone also names the provincial centre
     local = any(words in folded for words in ("khuyen cong dia phuong", "khuyen cong cap tinh", "khuyen cong cap huyen",
                                               "quy khuyen cong", "kinh phi khuyen cong tinh"))
-    return "KCQG" if national and not local else "KCDP" if local and not national else None
+    return {code for code, named in (("KCQG", national), ("KCDP", local)) if named}
+
+
+def funding_in(folded: str) -> str | None:
+    """The one programme a folded text names; None for neither or both."""
+    named = programmes_in(folded)
+    return named.pop() if len(named) == 1 else None
 
 
 def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str) -> Facts:
@@ -159,7 +166,7 @@ def title_facts(lines: list[tuple[str, int | None]], where: str, file_name: str)
             elif found:
                 facts.province_unknown = Fact(found[1], source, row)
         period = period or bool(_PERIOD.search(folded))
-        if facts.year is None and (m := _YEAR_RE.search(_BLANK_DATE.sub(" ", _DATE.sub(" ", folded)))):
+        if facts.year is None and (m := YEAR_WORD.search(_BLANK_DATE.sub(" ", _DATE.sub(" ", folded)))):
             facts.year = Fact(int(m.group(1)), source, row)
         if facts.dated is None and (d := _BLANK_DATE.search(folded)):
             facts.dated = Fact(d.group(1), source, row)  # the year it was signed, when nothing else says one
